@@ -1,0 +1,204 @@
+/**
+ * Commit-time checks, run once every operation of a transaction succeeded.
+ * In ovsdb-server's order:
+ *
+ *   1. drop rows that did not really change (an update to the same values
+ *      is no change: no new _version, no monitor update, nothing on disk);
+ *   2. strong references must name rows that will exist;
+ *   3. garbage collection: rows of non-root tables that no strong reference
+ *      reaches are deleted, which may orphan further rows;
+ *   4. a deleted row must not still be strongly referenced;
+ *   5. weak references to rows that will not exist (deleted explicitly or
+ *      collected) are removed from the rows holding them (RFC 7047 §3.2
+ *      refType "weak");
+ *   6. maxRows and unique indexes hold.
+ *
+ * A violation throws the OVSDB error that becomes the transaction's extra
+ * trailing result; the view is then discarded, so nothing is half-applied.
+ */
+import { OvsdbError, constraintViolation } from './errors.js';
+import { difference, refsOf, type Datum } from './datum.js';
+import type { TableSchema } from './schema.js';
+import { type Row, changedColumns } from './row.js';
+import type { TxnView } from './txn.js';
+
+export function precommit(view: TxnView): void {
+  dropUnchanged(view);
+  const delta = strongRefDelta(view);
+  checkStrongRefsExist(view);
+  collectGarbage(view, delta);
+  checkDeletedUnreferenced(view, delta);
+  removeDanglingWeakRefs(view);
+  checkMaxRows(view);
+  checkIndexes(view);
+  dropUnchanged(view);
+}
+
+function dropUnchanged(view: TxnView): void {
+  for (const [tname, ch] of view.changes) {
+    const t = view.db.schema.tables.get(tname)!;
+    for (const [uuid, c] of ch) {
+      if (c.old && c.new && changedColumns(t, c.old, c.new).length === 0) ch.delete(uuid);
+    }
+    if (ch.size === 0) view.changes.delete(tname);
+  }
+}
+
+function forEachRef(t: TableSchema, row: Row, fn: (target: string, table: string, weak: boolean, column: string) => void): void {
+  for (const c of t.columns.values()) {
+    if (!c.type.key.refTable && !c.type.value?.refTable) continue;
+    refsOf(c.type, row.columns[c.name]!, (u, table, weak) => fn(u, table, weak, c.name));
+  }
+}
+
+/** Removes weak references to rows that will not exist, from changed rows and from rows referring to deleted ones. */
+function removeDanglingWeakRefs(view: TxnView): void {
+  const suspects = new Map<string, Set<string>>();   // table -> uuids of rows to re-check
+  const add = (table: string, uuid: string): void => {
+    let s = suspects.get(table);
+    if (!s) { s = new Set(); suspects.set(table, s); }
+    s.add(uuid);
+  };
+  for (const [tname, ch] of view.changes) {
+    for (const [uuid, c] of ch) {
+      if (c.new) add(tname, uuid);
+      if (!c.new) for (const src of view.db.weakReferrers(tname, uuid)) add(src.table, src.uuid);
+    }
+  }
+  for (const [tname, uuids] of suspects) {
+    const t = view.db.schema.tables.get(tname)!;
+    const weakCols = [...t.columns.values()].filter((c) => c.type.key.refType === 'weak' || c.type.value?.refType === 'weak');
+    if (weakCols.length === 0) continue;
+    for (const uuid of uuids) {
+      const row = view.get(tname, uuid);
+      if (!row) continue;
+      let cols: Record<string, Datum> | null = null;
+      for (const c of weakCols) {
+        const d = row.columns[c.name]!;
+        const dead: string[] = [];
+        refsOf(c.type, d, (u, table, weak) => { if (weak && !view.exists(table, u)) dead.push(u); });
+        if (dead.length === 0) continue;
+        let nd: Datum;
+        if (c.type.key.refType === 'weak') {
+          nd = difference(d, { keys: dead.sort(), values: null }, false);
+        } else {
+          const keep = d.keys.map((_, i) => i).filter((i) => !dead.includes(d.values![i] as string));
+          nd = { keys: keep.map((i) => d.keys[i]!), values: keep.map((i) => d.values![i]!) };
+        }
+        if (nd.keys.length < c.type.min) {
+          throw constraintViolation(`Deletion of a weakly referenced row would leave ${t.name}.${c.name} with too few elements.`);
+        }
+        (cols ??= { ...row.columns })[c.name] = nd;
+      }
+      if (cols) view.modify(tname, { uuid, version: row.version, columns: cols });
+    }
+  }
+}
+
+/** Change in strong reference counts caused by the view, keyed "table\0uuid". */
+function strongRefDelta(view: TxnView): Map<string, number> {
+  const delta = new Map<string, number>();
+  const bump = (table: string, uuid: string, by: number): void => {
+    const k = `${table}\0${uuid}`;
+    delta.set(k, (delta.get(k) ?? 0) + by);
+  };
+  for (const [tname, ch] of view.changes) {
+    const t = view.db.schema.tables.get(tname)!;
+    for (const c of ch.values()) accountRow(t, c.old, c.new, bump);
+  }
+  return delta;
+}
+
+function accountRow(t: TableSchema, old: Row | null, nw: Row | null, bump: (table: string, uuid: string, by: number) => void): void {
+  if (old) forEachRef(t, old, (u, table, weak) => { if (!weak) bump(table, u, -1); });
+  if (nw) forEachRef(t, nw, (u, table, weak) => { if (!weak) bump(table, u, +1); });
+}
+
+function checkStrongRefsExist(view: TxnView): void {
+  for (const [tname, ch] of view.changes) {
+    const t = view.db.schema.tables.get(tname)!;
+    for (const c of ch.values()) {
+      if (!c.new) continue;
+      forEachRef(t, c.new, (u, table, weak, column) => {
+        if (!weak && !view.exists(table, u)) {
+          throw new OvsdbError('referential integrity violation',
+            `Table ${tname} column ${column} row ${c.new!.uuid} references nonexistent row ${u} in table ${table}.`);
+        }
+      });
+    }
+  }
+}
+
+function refsAfter(view: TxnView, delta: Map<string, number>, table: string, uuid: string): number {
+  return (view.db.tables.get(table)!.refCount.get(uuid) ?? 0) + (delta.get(`${table}\0${uuid}`) ?? 0);
+}
+
+function collectGarbage(view: TxnView, delta: Map<string, number>): void {
+  const queue: [string, string][] = [];
+  for (const [tname, ch] of view.changes) {
+    if (view.db.schema.tables.get(tname)!.isRoot) continue;
+    for (const [uuid, c] of ch) if (c.new) queue.push([tname, uuid]);
+  }
+  for (const k of delta.keys()) {
+    const [tname, uuid] = k.split('\0') as [string, string];
+    if (!view.db.schema.tables.get(tname)!.isRoot) queue.push([tname, uuid]);
+  }
+  const bump = (table: string, uuid: string, by: number): void => {
+    const k = `${table}\0${uuid}`;
+    delta.set(k, (delta.get(k) ?? 0) + by);
+    if (by < 0 && !view.db.schema.tables.get(table)!.isRoot) queue.push([table, uuid]);
+  };
+  while (queue.length) {
+    const [tname, uuid] = queue.pop()!;
+    const row = view.get(tname, uuid);
+    if (!row || refsAfter(view, delta, tname, uuid) > 0) continue;
+    view.delete(tname, uuid);
+    accountRow(view.db.schema.tables.get(tname)!, row, null, bump);
+  }
+}
+
+function checkDeletedUnreferenced(view: TxnView, delta: Map<string, number>): void {
+  for (const [tname, ch] of view.changes) {
+    for (const [uuid, c] of ch) {
+      if (c.new || !c.old) continue;
+      const n = refsAfter(view, delta, tname, uuid);
+      if (n > 0) {
+        throw new OvsdbError('referential integrity violation',
+          `cannot delete ${tname} row ${uuid} because of ${n} remaining reference(s)`);
+      }
+    }
+  }
+}
+
+function checkMaxRows(view: TxnView): void {
+  for (const tname of view.changes.keys()) {
+    const t = view.db.schema.tables.get(tname)!;
+    if (t.maxRows === Infinity) continue;
+    const n = view.rowCount(tname);
+    if (n > t.maxRows) {
+      throw constraintViolation(`Transaction causes "${tname}" table to contain ${n} rows, greater than the schema-defined limit of ${t.maxRows} row(s).`);
+    }
+  }
+}
+
+function checkIndexes(view: TxnView): void {
+  for (const [tname, ch] of view.changes) {
+    const table = view.db.tables.get(tname)!;
+    const t = table.schema;
+    for (let i = 0; i < t.indexes.length; i++) {
+      const seen = new Map<string, string>();
+      for (const [uuid, c] of ch) {
+        if (!c.new) continue;
+        const key = table.indexKey(i, c.new.columns);
+        const other = seen.get(key);
+        const committed = table.indexes[i]!.get(key);
+        const clash = other ?? (committed !== undefined && committed !== uuid && view.exists(tname, committed)
+          && table.indexKey(i, view.get(tname, committed)!.columns) === key ? committed : undefined);
+        if (clash !== undefined) {
+          throw constraintViolation(`Transaction causes multiple rows in "${tname}" table to have identical values (${key}) for index on column${t.indexes[i]!.length > 1 ? 's' : ''} ${t.indexes[i]!.map((c) => `"${c}"`).join(', ')}.  First row, with UUID ${clash}, ${other ? 'was inserted by this transaction' : 'existed in the database before this transaction'}.  Second row, with UUID ${uuid}, was inserted by this transaction.`);
+        }
+        seen.set(key, uuid);
+      }
+    }
+  }
+}

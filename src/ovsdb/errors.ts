@@ -1,0 +1,56 @@
+/**
+ * The closed set of RFC 7047 error names, spelled exactly as ovsdb-server
+ * spells them on the wire (clients such as ovs-vsctl and ovn-nbctl match on
+ * these strings). An OvsdbError carries one of them plus free-text details;
+ * it becomes `{"error": name, "details": text}` in a transaction result or a
+ * JSON-RPC error object.
+ */
+export type OvsdbErrorName =
+  | 'syntax error'
+  | 'unknown column'
+  | 'unknown table'
+  | 'constraint violation'
+  | 'referential integrity violation'
+  | 'resources exhausted'
+  | 'I/O error'
+  | 'duplicate uuid-name'
+  | 'domain error'
+  | 'range error'
+  | 'timed out'
+  | 'not supported'
+  | 'aborted'
+  | 'not owner'
+  | 'unknown database'
+  | 'permission error'
+  | 'internal error';
+
+export class OvsdbError extends Error {
+  constructor(readonly error: OvsdbErrorName, readonly details = '', readonly syntax?: string) {
+    super(details ? `${error}: ${details}` : error);
+    this.name = 'OvsdbError';
+  }
+
+  toJSON(): { error: string; details?: string; syntax?: string } {
+    const o: { error: string; details?: string; syntax?: string } = { error: this.error };
+    if (this.details) o.details = this.details;
+    if (this.syntax !== undefined) o.syntax = this.syntax;
+    return o;
+  }
+}
+
+export function syntaxError(details: string, syntax?: unknown): OvsdbError {
+  return new OvsdbError('syntax error', details, syntax === undefined ? undefined : safeStringify(syntax));
+}
+
+export function constraintViolation(details: string): OvsdbError {
+  return new OvsdbError('constraint violation', details);
+}
+
+function safeStringify(v: unknown): string {
+  try {
+    const s = JSON.stringify(v);
+    return s.length > 200 ? s.slice(0, 200) + '…' : s;
+  } catch {
+    return String(v);
+  }
+}
