@@ -21,6 +21,7 @@ import { difference, refsOf, type Datum } from './datum.js';
 import type { TableSchema } from './schema.js';
 import { type Row, changedColumns } from './row.js';
 import type { TxnView } from './txn.js';
+import { refChanges } from './refs.js';
 
 export function precommit(view: TxnView): void {
   dropUnchanged(view);
@@ -110,8 +111,7 @@ function strongRefDelta(view: TxnView): Map<string, number> {
 }
 
 function accountRow(t: TableSchema, old: Row | null, nw: Row | null, bump: (table: string, uuid: string, by: number) => void): void {
-  if (old) forEachRef(t, old, (u, table, weak) => { if (!weak) bump(table, u, -1); });
-  if (nw) forEachRef(t, nw, (u, table, weak) => { if (!weak) bump(table, u, +1); });
+  refChanges(t, old, nw, (u, table, weak, by) => { if (!weak) bump(table, u, by); });
 }
 
 function checkStrongRefsExist(view: TxnView): void {
@@ -119,8 +119,9 @@ function checkStrongRefsExist(view: TxnView): void {
     const t = view.db.schema.tables.get(tname)!;
     for (const c of ch.values()) {
       if (!c.new) continue;
-      forEachRef(t, c.new, (u, table, weak, column) => {
-        if (!weak && !view.exists(table, u)) {
+      // Only references this transaction added can dangle: the committed ones were checked before.
+      refChanges(t, c.old, c.new, (u, table, weak, by, column) => {
+        if (by > 0 && !weak && !view.exists(table, u)) {
           throw new OvsdbError('referential integrity violation',
             `Table ${tname} column ${column} row ${c.new!.uuid} references nonexistent row ${u} in table ${table}.`);
         }
@@ -139,7 +140,8 @@ function collectGarbage(view: TxnView, delta: Map<string, number>): void {
     if (view.db.schema.tables.get(tname)!.isRoot) continue;
     for (const [uuid, c] of ch) if (c.new) queue.push([tname, uuid]);
   }
-  for (const k of delta.keys()) {
+  for (const [k, n] of delta) {
+    if (n >= 0) continue;
     const [tname, uuid] = k.split('\0') as [string, string];
     if (!view.db.schema.tables.get(tname)!.isRoot) queue.push([tname, uuid]);
   }

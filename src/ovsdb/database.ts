@@ -13,7 +13,7 @@ import { randomUUID } from 'node:crypto';
 import type { DatabaseSchema, TableSchema } from './schema.js';
 import { Table } from './table.js';
 import { type Row } from './row.js';
-import { refsOf } from './datum.js';
+import { refChanges } from './refs.js';
 import type { RowChange, TxnView } from './txn.js';
 import { executeTransaction, type TxnContext, type TxnOutcome } from './execute.js';
 
@@ -92,25 +92,18 @@ export class Database {
   }
 
   private account(t: TableSchema, old: Row | null, nw: Row | null): void {
-    const visit = (row: Row, by: number): void => {
-      const src = `${t.name}\0${row.uuid}`;
-      for (const c of t.columns.values()) {
-        if (!c.type.key.refTable && !c.type.value?.refTable) continue;
-        refsOf(c.type, row.columns[c.name]!, (u, table, weak) => {
-          if (weak) {
-            const k = `${table}\0${u}`;
-            let s = this.weakRefs.get(k);
-            if (by > 0) { if (!s) this.weakRefs.set(k, s = new Set()); s.add(src); }
-            else if (s) { s.delete(src); if (s.size === 0) this.weakRefs.delete(k); }
-          } else {
-            const rc = this.tables.get(table)!.refCount;
-            const n = (rc.get(u) ?? 0) + by;
-            if (n > 0) rc.set(u, n); else rc.delete(u);
-          }
-        });
+    const src = `${t.name}\0${(old ?? nw)!.uuid}`;
+    refChanges(t, old, nw, (u, table, weak, by) => {
+      if (weak) {
+        const k = `${table}\0${u}`;
+        let s = this.weakRefs.get(k);
+        if (by > 0) { if (!s) this.weakRefs.set(k, s = new Set()); s.add(src); }
+        else if (s) { s.delete(src); if (s.size === 0) this.weakRefs.delete(k); }
+      } else {
+        const rc = this.tables.get(table)!.refCount;
+        const n = (rc.get(u) ?? 0) + by;
+        if (n > 0) rc.set(u, n); else rc.delete(u);
       }
-    };
-    if (old) visit(old, -1);
-    if (nw) visit(nw, +1);
+    });
   }
 }

@@ -113,7 +113,37 @@ function* matching(view: TxnView, t: TableSchema, cond: Condition): Generator<Ro
     if (r && evalCondition(cond, r)) yield r;
     return;
   }
+  const viaIndex = indexCandidates(view, t, cond);
+  if (viaIndex) {
+    for (const r of viaIndex) if (evalCondition(cond, r)) yield r;
+    return;
+  }
   for (const r of view.scan(t.name)) if (evalCondition(cond, r)) yield r;
+}
+
+/**
+ * When `==` clauses pin every column of a unique index, the only rows that
+ * can match are the committed row holding that key (if this transaction has
+ * not changed it) and the rows this transaction changed: no scan needed.
+ */
+function indexCandidates(view: TxnView, t: TableSchema, cond: Condition): Row[] | null {
+  if (t.indexes.length === 0) return null;
+  const eq = new Map<string, Datum>();
+  for (const c of cond) if (c.kind === 'cmp' && c.fn === '==') eq.set(c.column, c.arg);
+  for (let i = 0; i < t.indexes.length; i++) {
+    const ix = t.indexes[i]!;
+    if (!ix.every((c) => eq.has(c))) continue;
+    const table = view.table(t.name);
+    const cols: Record<string, Datum> = {};
+    for (const c of ix) cols[c] = eq.get(c)!;
+    const out: Row[] = [];
+    const changes = view.changes.get(t.name);
+    const committed = table.indexes[i]!.get(table.indexKey(i, cols));
+    if (committed !== undefined && !changes?.has(committed)) out.push(table.rows.get(committed)!);
+    if (changes) for (const c of changes.values()) if (c.new) out.push(c.new);
+    return out;
+  }
+  return null;
 }
 
 function parseColumnList(t: TableSchema, json: unknown): string[] | undefined {
