@@ -51,6 +51,8 @@ export class Fdb {
   private readonly perBundle = new Map<BundleId, number>();
   private count = 0;
   revision = 0;
+  /** Called whenever `revision` moves (the datapath invalidates its cached decisions). */
+  onChange: (() => void) | null = null;
   readonly stats: FdbStats = { learned: 0, expired: 0, evicted: 0, moved: 0, staticAdded: 0, staticDeleted: 0 };
 
   constructor(public agingMs = DEFAULT_AGING_S * 1000, public maxEntries = DEFAULT_MAX_ENTRIES) {}
@@ -101,7 +103,7 @@ export class Fdb {
         e.bundle = bundle;
         this.stats.moved++;
       }
-      this.revision++;
+      this.changed();
       return true;
     }
     this.insert({ vlan, mac, bundle, lastSeen: now, isStatic: false });
@@ -126,7 +128,7 @@ export class Fdb {
     this.bump(e.bundle, -1);
     this.count--;
     if (e.isStatic) this.stats.staticDeleted++;
-    this.revision++;
+    this.changed();
     return true;
   }
 
@@ -140,7 +142,7 @@ export class Fdb {
     this.byVlan.clear();
     this.perBundle.clear();
     this.count = 0;
-    this.revision++;
+    this.changed();
   }
 
   /** Drops entries idle for the aging time. */
@@ -164,7 +166,7 @@ export class Fdb {
     table.set(e.mac, e);
     this.bump(e.bundle, +1);
     this.count++;
-    this.revision++;
+    this.changed();
   }
 
   /** Evicts the least recently used dynamic entry of the bundle with the most entries. */
@@ -183,6 +185,11 @@ export class Fdb {
     this.remove(oldest.vlan, oldest.mac);
     this.stats.evicted++;
     return true;
+  }
+
+  private changed(): void {
+    this.revision++;
+    this.onChange?.();
   }
 
   private bump(bundle: BundleId, by: number): void {

@@ -1,0 +1,299 @@
+/**
+ * The bridge layer: the only part of the switch that knows the database.
+ * `reconfigure(config)` makes the running switch match a SwitchConfig read
+ * from the Open_vSwitch tables, and `status()` reports what the database's
+ * status columns should say about it.
+ *
+ * Reconfiguration is idempotent and deletes before it adds (so an
+ * interface that moves between bridges, changes type or asks for another
+ * OpenFlow port number is torn down and rebuilt in one pass): applying the
+ * same configuration twice changes nothing, and the megaflow cache is
+ * invalidated whenever anything changed.
+ *
+ * Interfaces that cannot be created keep a row in the status with
+ * ofport -1 and an error text, exactly as ovs-vswitchd reports them; they
+ * never stop the rest of the bridge.
+ */
+import { createHash } from 'node:crypto';
+import type { Netdev } from '../netdev/netdev.js';
+import type { Clock } from '../base/clock.js';
+import type { BridgeConfig, InterfaceConfig, PortConfig, SwitchConfig } from './config.js';
+import { Dpif } from './dpif.js';
+import { Ofproto, OFPP_LOCAL, type OfPort } from './ofproto.js';
+import { portVlan } from './vlan.js';
+import type { Bundle } from './normal.js';
+import { parseMacKey, formatMac } from './flowkey.js';
+import { xlate, type XlateRegistry } from './xlate.js';
+import { DEFAULT_AGING_S, DEFAULT_MAX_ENTRIES } from './fdb.js';
+
+/** Creates netdevs by interface type; returns an error text instead when it cannot. */
+export interface NetdevFactory {
+  create(opts: { name: string; type: string; datapathType: string; bridgeMac: number; isBridgeLocal: boolean }): Netdev | string;
+}
+
+export interface InterfaceStatus {
+  readonly uuid: string;
+  readonly ofport: number;
+  readonly error: string | null;
+  readonly adminState: 'up' | 'down' | null;
+  readonly linkState: 'up' | 'down' | null;
+  readonly mtu: number | null;
+  readonly macInUse: string | null;
+  readonly statistics: ReadonlyMap<string, number>;
+}
+
+export interface BridgeStatus {
+  readonly uuid: string;
+  readonly datapathId: string;
+}
+
+export interface SwitchStatus {
+  readonly interfaces: readonly InterfaceStatus[];
+  readonly bridges: readonly BridgeStatus[];
+}
+
+interface IfaceState {
+  readonly cfg: InterfaceConfig;
+  readonly bridge: string;
+  readonly port: OfPort | null;
+  readonly error: string | null;
+}
+
+const DATAPATHS: Record<string, { type: string; name: string }> = {
+  dummy: { type: 'dummy', name: 'ovs-dummy' },
+  netdev: { type: 'netdev', name: 'ovs-netdev' },
+  system: { type: 'netdev', name: 'ovs-netdev' },
+  '': { type: 'netdev', name: 'ovs-netdev' },
+};
+
+export class Switch implements XlateRegistry {
+  readonly dpifs = new Map<string, Dpif>();
+  readonly bridges = new Map<string, Ofproto>();
+  private ifaces = new Map<string, IfaceState>();    // by interface name
+
+  constructor(private readonly clock: Clock, private readonly netdevs: NetdevFactory) {}
+
+  portByInterfaceName(name: string): { ofproto: Ofproto; port: OfPort } | undefined {
+    const s = this.ifaces.get(name);
+    if (!s?.port) return undefined;
+    const ofproto = this.bridges.get(s.bridge);
+    return ofproto ? { ofproto, port: s.port } : undefined;
+  }
+
+  private dpifFor(datapathType: string): Dpif {
+    const d = DATAPATHS[datapathType] ?? { type: datapathType, name: `ovs-${datapathType}` };
+    let dpif = this.dpifs.get(d.type);
+    if (!dpif) {
+      dpif = new Dpif(d.type, d.name, () => this.clock.now());
+      const dp = dpif;
+      dpif.upcall = (key, _frame, now) => this.upcall(dp, key, now);
+      this.dpifs.set(d.type, dpif);
+    }
+    return dpif;
+  }
+
+  /** Translates a packet that missed the megaflow cache. */
+  private upcall(dpif: Dpif, key: Record<string, number>, now: number) {
+    for (const of of this.bridges.values()) {
+      if (of.dpif !== dpif) continue;
+      const p = of.portByOdp(key.in_port!);
+      if (!p) continue;
+      const r = xlate(this, { ofproto: of, inOfport: p.ofport, flow: key, now, mayLearn: true, wantTrace: false });
+      for (const why of r.dropReasons) dpif.drop(`drop: ${why}`);
+      return { actions: r.actions, fields: r.fields, effects: r.effects, rules: r.rules, cacheable: true };
+    }
+    dpif.drop('drop: packet on a port of no bridge');
+    return { actions: [], fields: ['in_port'], effects: [], rules: [], cacheable: true };
+  }
+
+  reconfigure(config: SwitchConfig): void {
+    const now = this.clock.now();
+    const wanted = new Map(config.bridges.map((b) => [b.name, b]));
+    // 1. Bridges that went away, or whose datapath type changed.
+    for (const [name, of] of this.bridges) {
+      const b = wanted.get(name);
+      if (!b || this.dpifFor(b.datapathType) !== of.dpif) this.removeBridge(name);
+    }
+    // 2. Interfaces that went away or must be rebuilt (deleting before adding).
+    const desired = new Map<string, { bridge: BridgeConfig; port: PortConfig; iface: InterfaceConfig }>();
+    for (const b of config.bridges) for (const p of b.ports) for (const i of p.interfaces) {
+      if (!desired.has(i.name)) desired.set(i.name, { bridge: b, port: p, iface: i });
+    }
+    for (const [name, st] of this.ifaces) {
+      const d = desired.get(name);
+      if (!d || d.bridge.name !== st.bridge || needsRebuild(st, d.iface, d.port)) this.removeInterface(name);
+    }
+    // 3. Bridges: create or update.
+    for (const b of config.bridges) this.configureBridge(b, now);
+    // 4. Interfaces: create what is missing, LOCAL first so it gets 65534 whatever else asks.
+    for (const b of config.bridges) {
+      const of = this.bridges.get(b.name)!;
+      const ordered = [...b.ports].sort((x, y) => Number(y.name === b.name) - Number(x.name === b.name));
+      for (const p of ordered) for (const i of p.interfaces) {
+        if (!this.ifaces.has(i.name) && desired.get(i.name)?.bridge === b) this.addInterface(of, b, p, i);
+      }
+      this.rebuildBundles(of, b);
+    }
+    for (const d of this.dpifs.values()) d.invalidate();
+  }
+
+  private configureBridge(b: BridgeConfig, now: number): void {
+    const mac = bridgeMac(b);
+    const dpid = datapathId(b.otherConfig.get('datapath-id'), mac);
+    const settings = {
+      name: b.name, uuid: b.uuid, mac, datapathId: dpid, failMode: b.failMode,
+      forwardBpdu: b.otherConfig.get('forward-bpdu') === 'true',
+    };
+    let of = this.bridges.get(b.name);
+    if (!of) {
+      of = new Ofproto(settings, this.dpifFor(b.datapathType));
+      this.bridges.set(b.name, of);
+      of.resetFlows(now);
+    } else {
+      const failModeChanged = of.settings.failMode !== settings.failMode;
+      of.settings = settings;
+      if (failModeChanged) of.resetFlows(now);
+    }
+    const size = Number(b.otherConfig.get('mac-table-size') ?? DEFAULT_MAX_ENTRIES);
+    const aging = Number(b.otherConfig.get('mac-aging-time') ?? DEFAULT_AGING_S);
+    of.fdb.setLimits((Number.isFinite(aging) && aging > 0 ? aging : DEFAULT_AGING_S) * 1000,
+      Number.isFinite(size) && size > 0 ? size : DEFAULT_MAX_ENTRIES, now);
+  }
+
+  private removeBridge(name: string): void {
+    const of = this.bridges.get(name);
+    if (!of) return;
+    for (const [iname, st] of this.ifaces) if (st.bridge === name) this.removeInterface(iname);
+    this.bridges.delete(name);
+  }
+
+  private removeInterface(name: string): void {
+    const st = this.ifaces.get(name);
+    if (!st) return;
+    this.ifaces.delete(name);
+    const of = this.bridges.get(st.bridge);
+    if (of && st.port) of.removePort(st.port.ofport);
+  }
+
+  private addInterface(of: Ofproto, b: BridgeConfig, p: PortConfig, i: InterfaceConfig): void {
+    const isLocal = i.name === b.name;
+    const taken = new Set(of.ports.keys());
+    const fail = (error: string): void => { this.ifaces.set(i.name, { cfg: i, bridge: b.name, port: null, error }); };
+    if (i.type === 'patch') {
+      const peer = i.options.get('peer');
+      if (!peer) { fail(`${i.name}: patch type requires valid 'peer' argument`); return; }
+      if (peer === i.name) { fail(`${i.name}: patch peer must not be self`); return; }
+      const ofport = of.allocOfport(i.ofportRequest, taken);
+      const port: OfPort = { ofport, name: i.name, ifaceUuid: i.uuid, portName: p.name, odp: null, netdev: null, patchPeer: peer, bundle: of.bundleId(p.name), type: 'patch' };
+      of.addPort(port);
+      this.ifaces.set(i.name, { cfg: i, bridge: b.name, port, error: null });
+      return;
+    }
+    const nd = this.netdevs.create({ name: i.name, type: i.type, datapathType: of.dpif.type, bridgeMac: of.settings.mac, isBridgeLocal: isLocal });
+    if (typeof nd === 'string') { fail(nd); return; }
+    const optErr = nd.setOptions(i.options);
+    if (optErr) { nd.close(); fail(optErr); return; }
+    if (isLocal) nd.mac = of.settings.mac;
+    else if (i.mac) { const m = parseMacKey(i.mac); if (m !== null) nd.mac = m; }
+    if (i.mtuRequest) nd.mtu = i.mtuRequest;
+    const ofport = isLocal ? OFPP_LOCAL : of.allocOfport(i.ofportRequest, taken);
+    const dp = of.dpif.addPort(nd);
+    const port: OfPort = { ofport, name: i.name, ifaceUuid: i.uuid, portName: p.name, odp: dp.odp, netdev: nd, patchPeer: null, bundle: of.bundleId(p.name), type: i.type };
+    of.addPort(port);
+    nd.onStateChange = () => this.onLinkChange(of);
+    this.ifaces.set(i.name, { cfg: i, bridge: b.name, port, error: null });
+  }
+
+  private onLinkChange(of: Ofproto): void {
+    of.dpif.invalidate();
+    this.onStatusChange?.();
+  }
+
+  /** Called when something the status reports changed without a reconfiguration (link state). */
+  onStatusChange: (() => void) | null = null;
+
+  /** Rebuilds the bundles NORMAL switches between from the bridge's ports. */
+  private rebuildBundles(of: Ofproto, b: BridgeConfig): void {
+    const live = new Set<number>();
+    for (const p of b.ports) {
+      const id = of.bundleId(p.name);
+      const members = p.interfaces
+        .map((i) => this.ifaces.get(i.name)?.port)
+        .filter((x): x is OfPort => !!x && x.bundle === id);
+      if (members.length === 0) continue;
+      live.add(id);
+      const vlan = portVlan({ tag: p.tag, trunks: p.trunks, vlanMode: p.vlanMode });
+      const old = of.bundles.get(id);
+      if (old && JSON.stringify(vlanKey(old.vlan)) !== JSON.stringify(vlanKey(vlan))) of.fdb.flushBundle(id);
+      const bundle: Bundle = {
+        id, name: p.name, vlan,
+        members: members.filter((m) => !m.netdev || m.netdev.linkUp).map((m) => m.ofport),
+        isBond: members.length > 1,
+        floodable: true,
+      };
+      of.bundles.set(id, bundle);
+    }
+    for (const id of [...of.bundles.keys()]) {
+      if (!live.has(id)) { of.bundles.delete(id); of.fdb.flushBundle(id); }
+    }
+  }
+
+  status(): SwitchStatus {
+    const interfaces: InterfaceStatus[] = [];
+    for (const st of this.ifaces.values()) {
+      const nd = st.port?.netdev ?? null;
+      const stats = new Map<string, number>();
+      if (nd) for (const [k, v] of Object.entries(nd.stats)) stats.set(k, v);
+      interfaces.push({
+        uuid: st.cfg.uuid,
+        ofport: st.port ? st.port.ofport : -1,
+        error: st.error,
+        adminState: nd ? (nd.adminUp ? 'up' : 'down') : (st.port ? 'up' : null),
+        linkState: nd ? (nd.linkUp ? 'up' : 'down') : (st.port ? 'up' : null),
+        mtu: nd ? nd.mtu : null,
+        macInUse: nd ? formatMac(nd.mac) : null,
+        statistics: stats,
+      });
+    }
+    const bridges = [...this.bridges.values()].map((of) => ({ uuid: of.settings.uuid, datapathId: of.settings.datapathId }));
+    return { interfaces, bridges };
+  }
+
+  /** Ages out MAC entries; invalidates cached decisions that relied on them. */
+  runPeriodic(): void {
+    const now = this.clock.now();
+    for (const of of this.bridges.values()) {
+      of.fdb.expire(now);   // invalidates the datapath's cache through fdb.onChange when entries go
+    }
+  }
+}
+
+function vlanKey(v: { mode: string; tag: number; trunks: ReadonlySet<number> | null }): unknown {
+  return [v.mode, v.tag, v.trunks ? [...v.trunks].sort((a, b) => a - b) : null];
+}
+
+function needsRebuild(st: IfaceState, i: InterfaceConfig, p: PortConfig): boolean {
+  if (st.cfg.type !== i.type || st.cfg.uuid !== i.uuid) return true;
+  if (st.port && st.port.portName !== p.name) return true;
+  if (!st.port) return JSON.stringify([...st.cfg.options]) !== JSON.stringify([...i.options]) || st.cfg.ofportRequest !== i.ofportRequest;
+  if (i.ofportRequest !== null && st.port.ofport !== i.ofportRequest && st.port.ofport !== OFPP_LOCAL) return true;
+  if (i.type === 'patch' && st.cfg.options.get('peer') !== i.options.get('peer')) return true;
+  return false;
+}
+
+/** The bridge MAC: other-config:hwaddr if valid, else stable per bridge name (locally administered). */
+export function bridgeMac(b: BridgeConfig): number {
+  const hw = b.otherConfig.get('hwaddr');
+  const m = hw ? parseMacKey(hw.replace(/^"|"$/g, '')) : null;
+  if (m !== null && Math.floor(m / 2 ** 40) % 2 === 0) return m;   // unicast only
+  const h = createHash('sha1').update(`weft-bridge:${b.name}`).digest();
+  return ((h[0]! & 0xfc) | 0x02) * 2 ** 40 + h.readUIntBE(1, 5);
+}
+
+export function datapathId(configured: string | undefined, mac: number): string {
+  if (configured) {
+    const c = configured.replace(/^0x/i, '');
+    if (/^[0-9a-fA-F]{16}$/.test(c)) return c.toLowerCase();
+  }
+  return '0000' + mac.toString(16).padStart(12, '0');
+}

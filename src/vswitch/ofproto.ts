@@ -1,0 +1,165 @@
+/**
+ * One bridge as an OpenFlow switch (after OVS's ofproto): its OpenFlow
+ * ports, the bundles (OVS "ports", one or more interfaces) that NORMAL
+ * switches between, its MAC learning table, and its flow table.
+ *
+ * Port numbering: every interface gets an OpenFlow port number, honouring
+ * `ofport_request` when free; the bridge's own interface is LOCAL (65534).
+ * Datapath port numbers are a different space (see dpif.ts); the mapping
+ * lives here.
+ *
+ * Flow table: rules in priority order. A standalone bridge starts with the
+ * single rule `priority=0 actions=NORMAL`; a secure one with none (OpenFlow
+ * controllers program it). The OpenFlow layer (src/openflow) edits this
+ * table; translation (xlate.ts) reads it.
+ */
+import type { Netdev } from '../netdev/netdev.js';
+import { Fdb, type BundleId } from './fdb.js';
+import type { Bundle } from './normal.js';
+import type { Dpif } from './dpif.js';
+import type { RuleCounters } from './megaflow.js';
+
+export const OFPP_LOCAL = 65534;
+export const OFPP_NONE = 0xffff;
+export const OFPP_MAX = 0xff00;
+
+export interface OfPort {
+  readonly ofport: number;
+  readonly name: string;
+  readonly ifaceUuid: string;
+  readonly portName: string;
+  /** Datapath port, or null for patch ports (they exist only in translation). */
+  readonly odp: number | null;
+  readonly netdev: Netdev | null;
+  /** For patch ports: the peer interface's name. */
+  readonly patchPeer: string | null;
+  readonly bundle: BundleId;
+  readonly type: string;
+}
+
+/** A field match with a mask; fields named as in the flow key. `EXACT` as mask means all bits. */
+export interface FieldMatch { readonly value: number; readonly mask: number }
+
+export const EXACT = -1;
+
+const TWO32 = 2 ** 32;
+
+/** value and flow agree on the bits of mask; works for fields up to 53 bits (MACs are 48). */
+export function maskedEqual(a: number, b: number, mask: number): boolean {
+  if (mask === EXACT) return a === b;
+  const hi = ((Math.floor(a / TWO32) ^ Math.floor(b / TWO32)) & Math.floor(mask / TWO32)) >>> 0;
+  const lo = (((a >>> 0) ^ (b >>> 0)) & (mask >>> 0)) >>> 0;
+  return hi === 0 && lo === 0;
+}
+
+export type OfAction =
+  | { readonly t: 'normal' }
+  | { readonly t: 'output'; readonly port: number }
+  | { readonly t: 'flood' }
+  | { readonly t: 'all' }
+  | { readonly t: 'in_port' }
+  | { readonly t: 'mod_vlan_vid'; readonly vid: number }
+  | { readonly t: 'mod_vlan_pcp'; readonly pcp: number }
+  | { readonly t: 'strip_vlan' };
+
+export interface Rule {
+  readonly table: number;
+  readonly priority: number;
+  readonly match: ReadonlyMap<string, FieldMatch>;
+  readonly actions: readonly OfAction[];
+  readonly cookie: bigint;
+  readonly counters: RuleCounters;
+  readonly created: number;
+}
+
+export interface OfprotoSettings {
+  name: string;
+  uuid: string;
+  mac: number;
+  datapathId: string;
+  failMode: 'standalone' | 'secure';
+  forwardBpdu: boolean;
+}
+
+export class Ofproto {
+  readonly ports = new Map<number, OfPort>();
+  readonly portsByName = new Map<string, OfPort>();
+  readonly bundles = new Map<BundleId, Bundle>();
+  readonly fdb = new Fdb();
+  rules: Rule[] = [];
+  private nextBundleId = 1;
+  private readonly bundleIds = new Map<string, BundleId>();
+
+  constructor(public settings: OfprotoSettings, readonly dpif: Dpif) {
+    this.fdb.onChange = () => dpif.invalidate();
+  }
+
+  get name(): string {
+    return this.settings.name;
+  }
+
+  /** Stable bundle id for a Port name (kept across reconfiguration so MAC entries survive). */
+  bundleId(portName: string): BundleId {
+    let id = this.bundleIds.get(portName);
+    if (id === undefined) { id = this.nextBundleId++; this.bundleIds.set(portName, id); }
+    return id;
+  }
+
+  forgetBundle(portName: string): void {
+    const id = this.bundleIds.get(portName);
+    if (id === undefined) return;
+    this.fdb.flushBundle(id);
+    this.bundleIds.delete(portName);
+    this.bundles.delete(id);
+  }
+
+  /** Picks an OpenFlow port number: the request if free, else the lowest free from 1. */
+  allocOfport(requested: number | null, taken: ReadonlySet<number>): number {
+    if (requested !== null && requested >= 1 && requested < OFPP_MAX && !taken.has(requested)) return requested;
+    let n = 1;
+    while (taken.has(n)) n++;
+    return n;
+  }
+
+  addPort(p: OfPort): void {
+    this.ports.set(p.ofport, p);
+    this.portsByName.set(p.name, p);
+  }
+
+  removePort(ofport: number): OfPort | undefined {
+    const p = this.ports.get(ofport);
+    if (!p) return undefined;
+    this.ports.delete(ofport);
+    this.portsByName.delete(p.name);
+    if (p.odp !== null) this.dpif.removePort(p.odp);
+    p.netdev?.close();
+    return p;
+  }
+
+  portByOdp(odp: number): OfPort | undefined {
+    for (const p of this.ports.values()) if (p.odp === odp) return p;
+    return undefined;
+  }
+
+  /** Resets the flow table to what the fail mode implies (no controller yet). */
+  resetFlows(now: number): void {
+    this.rules = this.settings.failMode === 'standalone'
+      ? [{ table: 0, priority: 0, match: new Map(), actions: [{ t: 'normal' }], cookie: 0n, counters: { n_packets: 0, n_bytes: 0, used: 0 }, created: now }]
+      : [];
+    this.dpif.invalidate();
+  }
+
+  /** Highest-priority rule of table 0 matching `flow`; also reports the fields examined. */
+  lookup(flow: Readonly<Record<string, number>>, examined: Set<string>): Rule | undefined {
+    for (const r of this.rules) {
+      if (r.table !== 0) continue;
+      let ok = true;
+      for (const [f, m] of r.match) {
+        examined.add(f);
+        if (!maskedEqual(flow[f] ?? 0, m.value, m.mask)) { ok = false; break; }
+      }
+      if (ok) return r;
+    }
+    return undefined;
+  }
+}
