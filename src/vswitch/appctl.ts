@@ -1,0 +1,276 @@
+/**
+ * The switch's `ovs-appctl` commands, with Open vSwitch's output formats
+ * and error texts (scripts parse them). Each handler takes the command's
+ * arguments and returns text or an error; the unixctl server frames them.
+ *
+ * Registered commands: ofproto/list, ofproto/trace, dpif/show, fdb/show,
+ * fdb/flush, fdb/add, fdb/del, fdb/stats-show, fdb/stats-clear,
+ * netdev-dummy/receive, netdev-dummy/set-admin-state, time/stop, time/warp,
+ * coverage/show.
+ */
+import type { Switch } from './bridge.js';
+import type { Ofproto } from './ofproto.js';
+import { OFPP_LOCAL } from './ofproto.js';
+import { DummyNetdev } from '../netdev/dummy.js';
+import { formatMac, parseMacKey, VLAN_CFI } from './flowkey.js';
+import { xlate, datapathActionsLine } from './xlate.js';
+import type { SystemClock } from '../base/clock.js';
+
+export type CommandResult = { ok: string } | { error: string };
+
+export interface CommandSpec {
+  readonly name: string;
+  readonly usage: string;
+  readonly minArgs: number;
+  readonly maxArgs: number;
+  readonly handler: (args: string[]) => CommandResult;
+}
+
+export function switchCommands(sw: Switch, clock: SystemClock): CommandSpec[] {
+  const bridge = (name: string | undefined): Ofproto | undefined => (name === undefined ? undefined : sw.bridges.get(name));
+  const sortedBridges = (): Ofproto[] => [...sw.bridges.values()].sort((a, b) => (a.name < b.name ? -1 : 1));
+  return [
+    {
+      name: 'ofproto/list', usage: '', minArgs: 0, maxArgs: 0,
+      handler: () => ({ ok: sortedBridges().map((b) => `${b.name}\n`).join('') }),
+    },
+    {
+      name: 'dpif/show', usage: '', minArgs: 0, maxArgs: 0,
+      handler: () => ({ ok: dpifShow(sw) }),
+    },
+    {
+      name: 'fdb/show', usage: 'bridge', minArgs: 1, maxArgs: 1,
+      handler: ([br]) => {
+        const of = bridge(br);
+        if (!of) return { error: 'no such bridge\n' };
+        const now = clock.now();
+        const lines = [' port  VLAN  MAC                Age'];
+        const entries = [...of.fdb.entries()].sort((a, b) => a.lastSeen - b.lastSeen);
+        for (const e of entries) {
+          if (!e.isStatic && now - e.lastSeen >= of.fdb.agingMs) continue;
+          const port = [...of.ports.values()].find((p) => p.bundle === e.bundle);
+          const portText = port ? (port.ofport === OFPP_LOCAL ? 'LOCAL' : String(port.ofport)) : '?';
+          const age = e.isStatic ? 'static' : String(Math.floor((now - e.lastSeen) / 1000));
+          lines.push(`${portText.padStart(5)}  ${String(e.vlan).padStart(4)}  ${formatMac(e.mac)}  ${age.padStart(3)}`);
+        }
+        return { ok: lines.join('\n') + '\n' };
+      },
+    },
+    {
+      name: 'fdb/flush', usage: '[bridge]', minArgs: 0, maxArgs: 1,
+      handler: ([br]) => {
+        if (br !== undefined) {
+          const of = bridge(br);
+          if (!of) return { error: 'no such bridge\n' };
+          of.fdb.flush();
+        } else {
+          for (const of of sw.bridges.values()) of.fdb.flush();
+        }
+        return { ok: 'table successfully flushed\n' };
+      },
+    },
+    {
+      name: 'fdb/add', usage: 'bridge port vlan mac', minArgs: 4, maxArgs: 4,
+      handler: ([br, port, vlanText, macText]) => {
+        const of = bridge(br);
+        if (!of) return { error: 'no such bridge\n' };
+        const p = of.portsByName.get(port!);
+        if (!p) return { error: 'software error, odp port is present but no ofp port\n' };
+        const vlan = Number(vlanText);
+        if (!/^\d+$/.test(vlanText!) || vlan > 4095) return { error: 'invalid VLAN\n' };
+        const mac = parseMacKey(macText!);
+        if (mac === null) return { error: 'bad MAC address\n' };
+        of.fdb.addStatic(vlan, mac, p.bundle);
+        return { ok: '' };
+      },
+    },
+    {
+      name: 'fdb/del', usage: 'bridge vlan mac', minArgs: 3, maxArgs: 3,
+      handler: ([br, vlanText, macText]) => {
+        const of = bridge(br);
+        if (!of) return { error: 'no such bridge\n' };
+        const mac = parseMacKey(macText!);
+        if (mac === null) return { error: 'bad MAC address\n' };
+        const vlan = Number(vlanText);
+        const e = [...of.fdb.entries()].find((x) => x.vlan === vlan && x.mac === mac && x.isStatic);
+        if (!e) return { error: 'could not find static mac entry\n' };
+        of.fdb.remove(vlan, mac);
+        return { ok: '' };
+      },
+    },
+    {
+      name: 'fdb/stats-show', usage: 'bridge', minArgs: 1, maxArgs: 1,
+      handler: ([br]) => {
+        const of = bridge(br);
+        if (!of) return { error: 'no such bridge\n' };
+        const s = of.fdb.stats;
+        return {
+          ok: [
+            `Statistics for bridge "${of.name}":`,
+            `  Current/maximum MAC entries in the table: ${of.fdb.size}/${of.fdb.maxEntries}`,
+            `  Current static MAC entries in the table : ${of.fdb.staticCount}`,
+            `  Total number of learned MAC entries     : ${s.learned}`,
+            `  Total number of expired MAC entries     : ${s.expired}`,
+            `  Total number of evicted MAC entries     : ${s.evicted}`,
+            `  Total number of port moved MAC entries  : ${s.moved}`,
+            '',
+          ].join('\n'),
+        };
+      },
+    },
+    {
+      name: 'fdb/stats-clear', usage: '[bridge]', minArgs: 0, maxArgs: 1,
+      handler: ([br]) => {
+        const list = br === undefined ? [...sw.bridges.values()] : [bridge(br)];
+        if (list.some((x) => !x)) return { error: 'no such bridge\n' };
+        for (const of of list) Object.assign(of!.fdb.stats, { learned: 0, expired: 0, evicted: 0, moved: 0 });
+        return { ok: 'statistics successfully cleared\n' };
+      },
+    },
+    {
+      name: 'ofproto/trace', usage: '{[dp_name] odp_flow | bridge br_flow} [OPTIONS...] [-generate|packet]', minArgs: 1, maxArgs: 4,
+      handler: (args) => trace(sw, clock, args),
+    },
+    {
+      name: 'netdev-dummy/receive', usage: 'name packet|flow...', minArgs: 2, maxArgs: Infinity,
+      handler: ([name, ...packets]) => {
+        const nd = findDummy(sw, name!);
+        if (!nd) return { error: 'no such dummy netdev\n' };
+        const frames: Buffer[] = [];
+        for (const p of packets) {
+          if (!/^([0-9a-fA-F]{2})+$/.test(p) || p.length < 28) return { error: `syntax error at ${p}\n` };
+          frames.push(Buffer.from(p, 'hex'));
+        }
+        nd.receive(frames);
+        return { ok: '' };
+      },
+    },
+    {
+      name: 'netdev-dummy/set-admin-state', usage: '[netdev] up|down', minArgs: 1, maxArgs: 2,
+      handler: (args) => {
+        const state = args[args.length - 1];
+        if (state !== 'up' && state !== 'down') return { error: 'Invalid Admin State\n' };
+        const targets = args.length === 2 ? [findDummy(sw, args[0]!)] : allDummies(sw);
+        if (targets.some((t) => !t)) return { error: 'Unknown Dummy Interface\n' };
+        for (const t of targets) t!.setAdminState(state === 'up');
+        return { ok: 'OK\n' };
+      },
+    },
+    {
+      name: 'time/stop', usage: '', minArgs: 0, maxArgs: 0,
+      handler: () => { clock.stop(); return { ok: '' }; },
+    },
+    {
+      name: 'time/warp', usage: '[large_msecs] msecs', minArgs: 1, maxArgs: 2,
+      handler: (args) => {
+        const ms = Number(args[args.length - 1]);
+        if (!Number.isFinite(ms) || ms < 0) return { error: 'A non-negative number is required\n' };
+        if (!clock.stopped) return { error: 'time must be stopped first (use time/stop)\n' };
+        const steps = args.length === 2 ? Math.max(1, Math.floor(Number(args[0]) / ms)) : 1;
+        for (let i = 0; i < steps; i++) { clock.warp(ms); sw.runPeriodic(); }
+        return { ok: 'warped\n' };
+      },
+    },
+  ];
+}
+
+function allDummies(sw: Switch): DummyNetdev[] {
+  const out: DummyNetdev[] = [];
+  for (const of of sw.bridges.values()) for (const p of of.ports.values()) if (p.netdev instanceof DummyNetdev) out.push(p.netdev);
+  return out;
+}
+
+function findDummy(sw: Switch, name: string): DummyNetdev | undefined {
+  return allDummies(sw).find((d) => d.name === name);
+}
+
+function dpifShow(sw: Switch): string {
+  const out: string[] = [];
+  for (const dpif of [...sw.dpifs.values()].sort((a, b) => (a.type < b.type ? -1 : 1))) {
+    const bridges = [...sw.bridges.values()].filter((b) => b.dpif === dpif).sort((a, b) => (a.name < b.name ? -1 : 1));
+    if (bridges.length === 0) continue;
+    out.push(`${dpif.type}@${dpif.name}: hit:${dpif.stats.hit} missed:${dpif.stats.missed}`);
+    for (const b of bridges) {
+      out.push(`  ${b.name}:`);
+      for (const p of [...b.ports.values()].sort((x, y) => (x.name < y.name ? -1 : x.name > y.name ? 1 : 0))) {
+        const ofp = p.ofport === OFPP_LOCAL ? '65534' : String(p.ofport);
+        const dp = p.odp === null ? 'none' : String(p.odp);
+        const type = p.patchPeer !== null ? `patch: peer=${p.patchPeer}` : p.netdev!.displayType;
+        out.push(`    ${p.name} ${ofp}/${dp}: (${type})`);
+      }
+    }
+  }
+  return out.join('\n') + '\n';
+}
+
+// ------------------------------------------------------------------ trace
+
+function parseTraceFlow(of: Ofproto, text: string): Record<string, number> | string {
+  const flow: Record<string, number> = { in_port: 0, dl_src: 0, dl_dst: 0, vlan_tci: 0, dl_type: 0 };
+  let vid: number | null = null, pcp = 0;
+  for (const part of text.split(',').map((s) => s.trim()).filter(Boolean)) {
+    const [k, v] = part.split('=') as [string, string | undefined];
+    const bad = (what: string): string => `Bad openflow flow syntax: ${text}: bad value for ${k} (${what})`;
+    switch (k) {
+      case 'in_port': {
+        if (v === undefined) return bad('missing value');
+        if (v === 'LOCAL') flow.in_port = OFPP_LOCAL;
+        else if (/^\d+$/.test(v)) flow.in_port = Number(v);
+        else { const p = of.portsByName.get(v); if (!p) return `${v}: unknown port`; flow.in_port = p.ofport; }
+        break;
+      }
+      case 'dl_src': case 'dl_dst': case 'eth_src': case 'eth_dst': {
+        const m = v === undefined ? null : parseMacKey(v);
+        if (m === null) return bad(`${v}: invalid Ethernet address`);
+        flow[k.startsWith('eth_') ? `dl_${k.slice(4)}` : k] = m;
+        break;
+      }
+      case 'dl_vlan': vid = Number(v); if (!Number.isInteger(vid) || vid < 0 || vid > 4095) return bad(`${v}: invalid VLAN`); break;
+      case 'dl_vlan_pcp': pcp = Number(v); if (!Number.isInteger(pcp) || pcp < 0 || pcp > 7) return bad(`${v}: invalid PCP`); break;
+      case 'vlan_tci': flow.vlan_tci = Number(v); break;
+      case 'dl_type': case 'eth_type': flow.dl_type = Number(v); break;
+      default:
+        if (v === undefined && ['eth', 'ip', 'arp', 'tcp', 'udp', 'icmp', 'ipv6'].includes(k)) break;
+        return `Bad openflow flow syntax: ${text}: unknown field ${k}`;
+    }
+  }
+  if (vid !== null) flow.vlan_tci = (pcp << 13) | VLAN_CFI | vid;
+  return flow;
+}
+
+function formatFlow(flow: Record<string, number>): string {
+  const inPort = flow.in_port === OFPP_LOCAL ? 'LOCAL' : String(flow.in_port);
+  const tci = flow.vlan_tci ?? 0;
+  const vlan = tci & VLAN_CFI ? `dl_vlan=${tci & 0xfff},dl_vlan_pcp=${tci >> 13},vlan_tci1=0x0000` : 'vlan_tci=0x0000';
+  return `in_port=${inPort},${vlan},dl_src=${formatMac(flow.dl_src ?? 0)},dl_dst=${formatMac(flow.dl_dst ?? 0)},dl_type=0x${(flow.dl_type ?? 0).toString(16).padStart(4, '0')}`;
+}
+
+function trace(sw: Switch, clock: SystemClock, args: string[]): CommandResult {
+  const [br, flowText] = args;
+  const of = sw.bridges.get(br!);
+  if (!of) {
+    return flowText === undefined
+      ? { error: `syntax error at ${br} (or the bridge name was omitted)\n` }
+      : { error: `${br}: unknown bridge\n` };
+  }
+  if (flowText === undefined) return { error: `syntax error at ${br} (or the bridge name was omitted)\n` };
+  const flow = parseTraceFlow(of, flowText);
+  if (typeof flow === 'string') return { error: `${flow}\n` };
+  const r = xlate(sw, { ofproto: of, inOfport: flow.in_port!, flow, now: clock.now(), mayLearn: false, wantTrace: true });
+  const mega = ['recirc_id=0', 'eth', `in_port=${flow.in_port === OFPP_LOCAL ? 'LOCAL' : flow.in_port}`];
+  const tci = flow.vlan_tci ?? 0;
+  if (r.fields.includes('vlan_tci') && tci & VLAN_CFI) mega.push(`dl_vlan=${tci & 0xfff}`, `dl_vlan_pcp=${tci >> 13}`);
+  if (r.fields.includes('dl_src')) mega.push(`dl_src=${formatMac(flow.dl_src!)}`);
+  if (r.fields.includes('dl_dst')) mega.push(`dl_dst=${formatMac(flow.dl_dst!)}`);
+  mega.push(`dl_type=0x${(flow.dl_type ?? 0).toString(16).padStart(4, '0')}`);
+  const text = [
+    `Flow: ${formatFlow(flow)}`,
+    '',
+    ...r.trace,
+    '',
+    'Final flow: unchanged',
+    `Megaflow: ${mega.join(',')}`,
+    datapathActionsLine(r.actions),
+  ];
+  return { ok: text.join('\n') + '\n' };
+}
