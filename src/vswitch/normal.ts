@@ -93,7 +93,7 @@ export function normal(f: NormalFrame, env: NormalEnv): NormalResult {
   }
   if (inb.admits) {
     const learnedOn = env.fdb.lookup(vlan, f.dlSrc, env.now);
-    const srcElsewhere = !!learnedOn && learnedOn.bundle !== inb.id && !env.bundleById(learnedOn.bundle)?.isBond;
+    const srcElsewhere = !!learnedOn && learnedOn.bundle !== inb.id;
     const why = inb.admits(f.inMember, f.dlDst, srcElsewhere);
     if (why) return { outputs: [], vlan, drop: why, notes };
   }
