@@ -15,6 +15,7 @@ import { DummyNetdev } from '../netdev/dummy.js';
 import { formatMac, parseMacKey, VLAN_CFI } from './flowkey.js';
 import { xlate, datapathActionsLine } from './xlate.js';
 import type { SystemClock } from '../base/clock.js';
+import { Bond, BOND_BUCKETS } from './bond.js';
 
 export type CommandResult = { ok: string } | { error: string };
 
@@ -156,6 +157,7 @@ export function switchCommands(sw: Switch, clock: SystemClock): CommandSpec[] {
         return { ok: 'OK\n' };
       },
     },
+    ...bondCommands(sw, clock),
     {
       name: 'time/stop', usage: '', minArgs: 0, maxArgs: 0,
       handler: () => { clock.stop(); return { ok: '' }; },
@@ -273,4 +275,92 @@ function trace(sw: Switch, clock: SystemClock, args: string[]): CommandResult {
     datapathActionsLine(r.actions),
   ];
   return { ok: text.join('\n') + '\n' };
+}
+
+// ------------------------------------------------------------- bonds, LACP
+
+function allBonds(sw: Switch): { of: Ofproto; bond: Bond }[] {
+  const out: { of: Ofproto; bond: Bond }[] = [];
+  for (const of of sw.bridges.values()) for (const bond of of.bonds.values()) out.push({ of, bond });
+  return out;
+}
+
+function bondCommands(sw: Switch, clock: SystemClock): CommandSpec[] {
+  const find = (name: string | undefined) => allBonds(sw).find((b) => b.bond.name === name);
+  const changed = (of: Ofproto): void => of.dpif.invalidate();
+  return [
+    {
+      name: 'bond/list', usage: '', minArgs: 0, maxArgs: 0,
+      handler: () => ({
+        ok: 'bond\ttype\trecircID\tmembers\n' + allBonds(sw).map(({ bond }, i) =>
+          `${bond.name}\t${bond.settings.mode}\t${i}\t${bond.memberNames().join(', ')}\n`).join(''),
+      }),
+    },
+    {
+      name: 'bond/show', usage: '[port]', minArgs: 0, maxArgs: 1,
+      handler: ([name]) => {
+        const bonds = name === undefined ? allBonds(sw) : [find(name)];
+        if (bonds.some((b) => !b)) return { error: 'no such bond\n' };
+        return { ok: bonds.map((b) => b!.bond.show(formatMac)).join('\n') };
+      },
+    },
+    {
+      name: 'bond/set-active-member', usage: 'port member', minArgs: 2, maxArgs: 2,
+      handler: ([name, member]) => {
+        const b = find(name);
+        if (!b) return { error: 'no such bond\n' };
+        if (!b.bond.memberNames().includes(member!)) return { error: 'no such member\n' };
+        if (!b.bond.isEnabled(member!)) return { error: 'cannot make disabled member active\n' };
+        b.bond.setActive(member!);
+        changed(b.of);
+        return { ok: 'done\n' };
+      },
+    },
+    ...(['enable', 'disable'] as const).map((verb): CommandSpec => ({
+      name: `bond/${verb}-member`, usage: 'port member', minArgs: 2, maxArgs: 2,
+      handler: ([name, member]) => {
+        const b = find(name);
+        if (!b) return { error: 'no such bond\n' };
+        if (!b.bond.forceEnabled(member!, verb === 'enable')) return { error: 'no such member\n' };
+        changed(b.of);
+        return { ok: `${verb}d\n` };
+      },
+    })),
+    {
+      name: 'bond/hash', usage: 'mac [vlan] [basis]', minArgs: 1, maxArgs: 3,
+      handler: ([mac, vlan, basis]) => {
+        const m = parseMacKey(mac!);
+        if (m === null) return { error: 'invalid mac\n' };
+        return { ok: `${Bond.hash(m, Number(vlan ?? 0), Number(basis ?? 0)) % BOND_BUCKETS}` };
+      },
+    },
+    {
+      name: 'bond/migrate', usage: 'port hash member', minArgs: 3, maxArgs: 3,
+      handler: ([name, hash, member]) => {
+        const b = find(name);
+        if (!b) return { error: 'no such bond\n' };
+        if (b.bond.settings.mode !== 'balance-slb' && b.bond.settings.mode !== 'balance-tcp') return { error: 'not an SLB or TCP bond\n' };
+        if (!b.bond.migrate(Number(hash), member!)) return { error: 'bad hash or no such member\n' };
+        changed(b.of);
+        return { ok: 'migrated\n' };
+      },
+    },
+    {
+      name: 'lacp/show', usage: '[port]', minArgs: 0, maxArgs: 1,
+      handler: ([name]) => {
+        const list = allBonds(sw).filter((b) => b.bond.lacp && (name === undefined || b.bond.name === name));
+        if (name !== undefined && list.length === 0) return { error: 'no such lacp object\n' };
+        return { ok: list.map((b) => b.bond.lacp!.show(formatMac)).join('') };
+      },
+    },
+    {
+      name: 'lacp/show-stats', usage: '[port]', minArgs: 0, maxArgs: 1,
+      handler: ([name]) => {
+        const list = allBonds(sw).filter((b) => b.bond.lacp && (name === undefined || b.bond.name === name));
+        if (name !== undefined && list.length === 0) return { error: 'no such lacp object\n' };
+        void clock;
+        return { ok: list.map((b) => b.bond.lacp!.showStats()).join('') };
+      },
+    },
+  ];
 }

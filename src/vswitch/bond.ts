@@ -131,6 +131,24 @@ export class Bond {
     }
   }
 
+  /** Forces a member up or down (`bond/enable-member`, `bond/disable-member`); false if no such member. */
+  forceEnabled(name: string, enabled: boolean): boolean {
+    const m = this.members.get(name);
+    if (!m) return false;
+    m.enabled = enabled;
+    m.pendingSince = null;
+    this.chooseActive();
+    this.rehomeBuckets();
+    return true;
+  }
+
+  /** Moves one hash bucket to a member (`bond/migrate`). */
+  migrate(bucket: number, name: string): boolean {
+    if (!this.members.has(name) || bucket < 0 || bucket >= BOND_BUCKETS) return false;
+    this.buckets[bucket] = name;
+    return true;
+  }
+
   /** Sets the active member (`bond/set-active-member`); false if no such member. */
   setActive(name: string): boolean {
     if (!this.members.has(name)) return false;

@@ -20,8 +20,8 @@ import type { Clock } from '../base/clock.js';
 import type { BridgeConfig, InterfaceConfig, PortConfig, SwitchConfig } from './config.js';
 import { Dpif } from './dpif.js';
 import { Ofproto, OFPP_LOCAL, type OfPort } from './ofproto.js';
-import { portVlan } from './vlan.js';
-import type { Bundle } from './normal.js';
+import { rebuildBundles } from './bundles.js';
+import { decodeLacpdu, encodeLacpdu } from './lacp.js';
 import { parseMacKey, formatMac } from './flowkey.js';
 import { xlate, type XlateRegistry } from './xlate.js';
 import { DEFAULT_AGING_S, DEFAULT_MAX_ENTRIES } from './fdb.js';
@@ -59,6 +59,9 @@ interface IfaceState {
   readonly error: string | null;
 }
 
+const SLOW_PROTOCOLS = 0x8809;
+const LACP_GROUP = 0x0180c2000002;
+
 const DATAPATHS: Record<string, { type: string; name: string }> = {
   dummy: { type: 'dummy', name: 'ovs-dummy' },
   netdev: { type: 'netdev', name: 'ovs-netdev' },
@@ -86,18 +89,24 @@ export class Switch implements XlateRegistry {
     if (!dpif) {
       dpif = new Dpif(d.type, d.name, () => this.clock.now());
       const dp = dpif;
-      dpif.upcall = (key, _frame, now) => this.upcall(dp, key, now);
+      dpif.upcall = (key, frame, now) => this.upcall(dp, key, frame, now);
       this.dpifs.set(d.type, dpif);
     }
     return dpif;
   }
 
   /** Translates a packet that missed the megaflow cache. */
-  private upcall(dpif: Dpif, key: Record<string, number>, now: number) {
+  private upcall(dpif: Dpif, key: Record<string, number>, frame: Buffer, now: number) {
     for (const of of this.bridges.values()) {
       if (of.dpif !== dpif) continue;
       const p = of.portByOdp(key.in_port!);
       if (!p) continue;
+      if (key.dl_type === SLOW_PROTOCOLS && key.dl_dst === LACP_GROUP) {
+        // Slow-protocol frames are consumed by LACP, never switched, and never cached (each one matters).
+        const bond = of.bonds.get(p.portName);
+        if (bond?.lacp && bond.lacp.receive(p.name, decodeLacpdu(frame), now)) this.bondChanged(of);
+        return { actions: [], fields: ['in_port', 'dl_type', 'dl_dst'], effects: [], rules: [], cacheable: false };
+      }
       const r = xlate(this, { ofproto: of, inOfport: p.ofport, flow: key, now, mayLearn: true, wantTrace: false });
       for (const why of r.dropReasons) dpif.drop(`drop: ${why}`);
       return { actions: r.actions, fields: r.fields, effects: r.effects, rules: r.rules, cacheable: true };
@@ -132,7 +141,7 @@ export class Switch implements XlateRegistry {
       for (const p of ordered) for (const i of p.interfaces) {
         if (!this.ifaces.has(i.name) && desired.get(i.name)?.bridge === b) this.addInterface(of, b, p, i);
       }
-      this.rebuildBundles(of, b);
+      rebuildBundles(of, b, (name) => this.ifaces.get(name)?.port ?? null, now);
     }
     for (const d of this.dpifs.values()) d.invalidate();
   }
@@ -205,38 +214,37 @@ export class Switch implements XlateRegistry {
   }
 
   private onLinkChange(of: Ofproto): void {
+    for (const p of of.ports.values()) {
+      const bond = of.bonds.get(p.portName);
+      if (bond && p.netdev) bond.setCarrier(p.name, p.netdev.linkUp);
+    }
+    this.runBonds(of, this.clock.now());
     of.dpif.invalidate();
     this.onStatusChange?.();
   }
 
+  private bondChanged(of: Ofproto): void {
+    this.runBonds(of, this.clock.now());
+  }
+
+  /** Runs LACP and bond state machines; sends due LACPDUs; invalidates cached decisions on change. */
+  private runBonds(of: Ofproto, now: number): void {
+    let changed = false;
+    for (const bond of of.bonds.values()) {
+      if (bond.lacp) {
+        const r = bond.lacp.run(now);
+        for (const t of r.transmit) {
+          const port = of.portsByName.get(t.member);
+          if (port?.netdev) port.netdev.send([encodeLacpdu(port.netdev.mac, t.pdu)]);
+        }
+      }
+      if (bond.run(now)) changed = true;
+    }
+    if (changed) of.dpif.invalidate();
+  }
+
   /** Called when something the status reports changed without a reconfiguration (link state). */
   onStatusChange: (() => void) | null = null;
-
-  /** Rebuilds the bundles NORMAL switches between from the bridge's ports. */
-  private rebuildBundles(of: Ofproto, b: BridgeConfig): void {
-    const live = new Set<number>();
-    for (const p of b.ports) {
-      const id = of.bundleId(p.name);
-      const members = p.interfaces
-        .map((i) => this.ifaces.get(i.name)?.port)
-        .filter((x): x is OfPort => !!x && x.bundle === id);
-      if (members.length === 0) continue;
-      live.add(id);
-      const vlan = portVlan({ tag: p.tag, trunks: p.trunks, vlanMode: p.vlanMode });
-      const old = of.bundles.get(id);
-      if (old && JSON.stringify(vlanKey(old.vlan)) !== JSON.stringify(vlanKey(vlan))) of.fdb.flushBundle(id);
-      const bundle: Bundle = {
-        id, name: p.name, vlan,
-        members: members.filter((m) => !m.netdev || m.netdev.linkUp).map((m) => m.ofport),
-        isBond: members.length > 1,
-        floodable: true,
-      };
-      of.bundles.set(id, bundle);
-    }
-    for (const id of [...of.bundles.keys()]) {
-      if (!live.has(id)) { of.bundles.delete(id); of.fdb.flushBundle(id); }
-    }
-  }
 
   status(): SwitchStatus {
     const interfaces: InterfaceStatus[] = [];
@@ -263,13 +271,10 @@ export class Switch implements XlateRegistry {
   runPeriodic(): void {
     const now = this.clock.now();
     for (const of of this.bridges.values()) {
+      this.runBonds(of, now);
       of.fdb.expire(now);   // invalidates the datapath's cache through fdb.onChange when entries go
     }
   }
-}
-
-function vlanKey(v: { mode: string; tag: number; trunks: ReadonlySet<number> | null }): unknown {
-  return [v.mode, v.tag, v.trunks ? [...v.trunks].sort((a, b) => a - b) : null];
 }
 
 function needsRebuild(st: IfaceState, i: InterfaceConfig, p: PortConfig): boolean {

@@ -18,6 +18,7 @@ import { Fdb, type BundleId } from './fdb.js';
 import type { Bundle } from './normal.js';
 import type { Dpif } from './dpif.js';
 import type { RuleCounters } from './megaflow.js';
+import type { Bond } from './bond.js';
 
 export const OFPP_LOCAL = 65534;
 export const OFPP_NONE = 0xffff;
@@ -86,6 +87,8 @@ export class Ofproto {
   readonly portsByName = new Map<string, OfPort>();
   readonly bundles = new Map<BundleId, Bundle>();
   readonly fdb = new Fdb();
+  /** Bonds by port name. */
+  readonly bonds = new Map<string, Bond>();
   rules: Rule[] = [];
   private nextBundleId = 1;
   private readonly bundleIds = new Map<string, BundleId>();
