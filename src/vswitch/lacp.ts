@@ -5,15 +5,17 @@
  * Each member keeps what it last heard from its partner. A received LACPDU
  * makes the member `current` and arms its receive timer (3 transmit periods
  * of our lacp-time: 3 s fast, 90 s slow). When the timer runs out the member
- * becomes `expired` and asks the partner to talk fast; if it runs out again
- * the member is `defaulted`: partner information is cleared.
+ * becomes `expired`: the partner is no longer trusted to be in sync and is
+ * asked to talk fast; if nothing arrives within 3 s more the member is
+ * `defaulted`: partner information is cleared.
  *
  * Selection: among members whose partner is known (not defaulted), the one
  * with the best (partner system priority, partner system id, port priority,
- * port id) leads; members whose partner has the lead's system and key are
- * `attached`. A member may carry traffic only when attached and its partner
- * reports itself in sync. With lacp-fallback-ab, a bond whose negotiation
- * failed keeps working as active-backup.
+ * port id) leads, and the bond is negotiated; members whose partner has the
+ * lead's system and key are `attached`. A member may carry traffic only when
+ * attached and its partner reports itself in sync. With lacp-fallback-ab,
+ * defaulted members stay attached and usable, so a bond whose negotiation
+ * failed keeps working (as active-backup).
  *
  * Pure: methods take `now` and return what to transmit; the caller owns
  * timers and sockets. Actor state bits follow OVS (collecting and
@@ -138,9 +140,10 @@ export class Lacp {
     for (const m of this.members.values()) {
       if (m.carrier && now >= m.rxDeadline) {
         if (m.status === 'current') {
+          // Ask the partner to talk fast, and stop trusting that it is in sync.
           m.status = 'expired';
-          m.partner = { ...m.partner, state: m.partner.state | LACP_STATE.timeout };
-          m.rxDeadline = now + this.rxTimeout();
+          m.partner = { ...m.partner, state: (m.partner.state | LACP_STATE.timeout) & ~LACP_STATE.synchronized };
+          m.rxDeadline = now + RX_MULTIPLIER * LACP_FAST_TX_MS;
         } else if (m.status === 'expired') {
           m.status = 'defaulted';
           m.partner = { ...NO_PARTNER };
@@ -171,8 +174,8 @@ export class Lacp {
   mayEnable(name: string): boolean {
     const m = this.members.get(name);
     if (!m || !m.carrier) return false;
-    if (!this.negotiated && this.settings.fallbackAb) return true;
-    return m.attached && (m.partner.state & LACP_STATE.synchronized) !== 0;
+    const inSync = (m.partner.state & LACP_STATE.synchronized) !== 0;
+    return m.attached && (inSync || (this.settings.fallbackAb && m.status === 'defaulted'));
   }
 
   /** The bond's LACP status as bond/show prints it. */
@@ -190,17 +193,16 @@ export class Lacp {
     let lead: Member | undefined;
     for (const m of this.members.values()) {
       m.attached = false;
-      if (m.status === 'defaulted' || !m.carrier) continue;
+      if (!m.carrier) continue;
+      if (m.partner.sysId === this.settings.sysId && m.partner.sysId !== 0) continue;   // looped back to ourselves
+      if (m.status === 'defaulted') { m.attached = this.settings.fallbackAb; continue; }
+      m.attached = true;
       if (!lead || better(m, lead)) lead = m;
     }
-    this.negotiated = false;
+    this.negotiated = lead !== undefined;
     if (!lead) return;
     for (const m of this.members.values()) {
-      if (m.status === 'defaulted' || !m.carrier) continue;
-      if (m.partner.sysId === lead.partner.sysId && m.partner.key === lead.partner.key && m.settings.key === lead.settings.key) {
-        m.attached = true;
-        if (m.status === 'current') this.negotiated = true;
-      }
+      if (m.partner.sysId !== lead.partner.sysId || m.partner.key !== lead.partner.key) m.attached = false;
     }
   }
 
