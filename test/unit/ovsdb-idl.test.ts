@@ -386,6 +386,19 @@ for (const make of [weftBackend, () => realBackend(false), () => realBackend(tru
       }
     });
 
+    test('a database the server does not have: state error, in the server\'s words', T, async () => {
+      const idl = new Idl({ remote: b.remote, database: 'Nope', tables: { Simple: 'all' }, probeIntervalMs: 0 });
+      try {
+        await until(() => idl.state === 'error', 'error state');
+        assert.match(idl.status.lastError, /unknown database/);
+        const t = idl.txn();
+        t.insert('Simple');
+        assert.equal((await t.commit()).status, 'try-again');
+      } finally {
+        idl.close();
+      }
+    });
+
     test('locks: contended, handed over when the owner disconnects, asserted by transactions', T, async () => {
       const a = open({ lock: 'weft_test_lock' });
       await a.ready(3000);
@@ -411,3 +424,23 @@ for (const make of [weftBackend, () => realBackend(false), () => realBackend(tru
     });
   });
 }
+
+test('IDL without a server: commits fail fast, waiters time out or end with close()', { timeout: 3000 }, async () => {
+  const idl = new Idl({ remote: `unix:${path.join(tmpdir('none'), 'sock')}`, database: 'Harness', tables: TABLES });
+  try {
+    assert.equal(idl.state, 'connecting');
+    assert.deepEqual(idl.rows('Simple'), []);
+    assert.equal(idl.table('Simple').size, 0);
+    const t = idl.txn();
+    t.insert('Simple', { name: 'x' });
+    assert.equal((await t.commit()).status, 'try-again');
+    await assert.rejects(idl.waitForChange(undefined, 30), /timed out after 30 ms/);
+    assert.throws(() => idl.lock('bad-name'), /not an <id>/);
+    const pending = idl.ready();
+    idl.close();
+    await assert.rejects(pending, /IDL closed/);
+    await assert.rejects(idl.ready(), /IDL closed/);
+  } finally {
+    idl.close();
+  }
+});

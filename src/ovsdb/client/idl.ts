@@ -122,6 +122,7 @@ export interface IdlEvents {
 const ZERO_UUID = '00000000-0000-0000-0000-000000000000';
 const MONITOR_ID = 'idl';
 const METHODS: readonly MonitorMethod[] = ['monitor_cond_since', 'monitor_cond', 'monitor'];
+const EMPTY_TABLE: ReadonlyMap<string, IdlRow> = new Map();
 const silent: IdlLog = { info: () => undefined, warn: () => undefined };
 
 export class Idl<const S extends TableSpec = TableSpec> implements TxnHost {
@@ -201,6 +202,11 @@ export class Idl<const S extends TableSpec = TableSpec> implements TxnHost {
 
   row<T extends keyof S & string>(table: T, uuid: string): RowOf<S, T> | undefined {
     return this.replica?.row(table, uuid) as RowOf<S, T> | undefined;
+  }
+
+  /** The table's rows by uuid, without copying: a live view, valid until the next update is applied. */
+  table<T extends keyof S & string>(table: T): ReadonlyMap<string, RowOf<S, T>> {
+    return (this.replica?.table(table) ?? EMPTY_TABLE) as ReadonlyMap<string, RowOf<S, T>>;
   }
 
   /** Rows of `table` that refer to `target` (through `column`, or any reference column). */
@@ -426,8 +432,12 @@ export class Idl<const S extends TableSpec = TableSpec> implements TxnHost {
         this.contended = n.method === 'stolen';
         this.setHasLock(n.method === 'locked');
         return;
+      case 'monitor_canceled':
+        // The database went away or was converted under us: start over with a fresh schema.
+        if (JSON.stringify(n.params[0]) === JSON.stringify(MONITOR_ID)) this.fail('monitor canceled by the server', true);
+        return;
       default:
-        return;     // e.g. monitor_canceled: the server closes the session when it matters
+        return;
     }
   }
 

@@ -99,6 +99,11 @@ export class Replica implements RowSource {
     return t ? [...t.values()] : [];
   }
 
+  /** The live map of a table's rows (replaced wholesale by `replace`). */
+  table(table: string): ReadonlyMap<string, IdlRow> | undefined {
+    return this.data.get(table);
+  }
+
   size(table: string): number {
     return this.data.get(table)?.size ?? 0;
   }
