@@ -3,7 +3,7 @@
  * the inactivity probe, answering the peer's probes, fail-fast requests,
  * and close(). Timers are real but short (tens of milliseconds).
  */
-import { test } from 'node:test';
+import { test, after } from 'node:test';
 import assert from 'node:assert/strict';
 import * as fs from 'node:fs';
 import * as os from 'node:os';
@@ -13,8 +13,13 @@ import { Connection } from '../../src/jsonrpc/connection.js';
 import { listen } from '../../src/jsonrpc/stream.js';
 import { ReconnectingSession, NotConnectedError } from '../../src/ovsdb/client/session.js';
 
+const dirs: string[] = [];
+after(() => { for (const d of dirs) fs.rmSync(d, { recursive: true, force: true }); });
+
 function sockPath(): string {
-  return path.join(fs.mkdtempSync(path.join(os.tmpdir(), 'weft-session-')), 'sock');
+  const d = fs.mkdtempSync(path.join(os.tmpdir(), 'weft-session-'));
+  dirs.push(d);
+  return path.join(d, 'sock');
 }
 
 const sleep = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, ms));

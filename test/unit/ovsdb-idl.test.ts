@@ -48,8 +48,13 @@ interface Backend {
   editOffline(ops: unknown[]): Promise<void>;
 }
 
+const dirs: string[] = [];
+after(() => { for (const d of dirs) fs.rmSync(d, { recursive: true, force: true }); });
+
 function tmpdir(tag: string): string {
-  return fs.mkdtempSync(path.join(os.tmpdir(), `weft-idl-${tag}-`));
+  const d = fs.mkdtempSync(path.join(os.tmpdir(), `weft-idl-${tag}-`));
+  dirs.push(d);
+  return d;
 }
 
 async function until(cond: () => boolean, what: string, ms = 3000): Promise<void> {
