@@ -13,6 +13,7 @@ const commands: Record<string, { summary: string; load: () => Promise<CommandMai
   'stop': { summary: 'stop Weft\'s daemons', load: async () => (await import('./service.js')).stop },
   'status': { summary: 'show whether Weft\'s daemons run', load: async () => (await import('./service.js')).status },
   'restart': { summary: 'stop then start Weft\'s daemons', load: async () => (await import('./service.js')).restart },
+  'vsctl': { summary: 'configure the switch database, drop-in for ovs-vsctl', load: async () => (await import('./vsctl.js')).main },
   'appctl': { summary: 'send a command to a running daemon, drop-in for ovs-appctl', load: async () => (await import('./appctl.js')).main },
 };
 

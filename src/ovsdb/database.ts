@@ -32,8 +32,11 @@ export class Database {
   readonly tables = new Map<string, Table>();
   private readonly weakRefs = new Map<string, Set<string>>();   // "table\0uuid" -> {"srcTable\0srcUuid"}
   private readonly listeners = new Set<CommitListener>();
-  /** Id of the last committed transaction (all zeros for none). */
-  lastTxnId = '00000000-0000-0000-0000-000000000000';
+  /** Id of the last committed transaction; fresh per process, so a stale client id never matches by accident. */
+  lastTxnId: string = randomUUID();
+  /** Recent commits, oldest first, so a reconnecting client gets only what it missed (monitor_cond_since). */
+  private readonly history: Commit[] = [];
+  static readonly HISTORY_LIMIT = 1000;
 
   constructor(readonly schema: DatabaseSchema) {
     for (const t of schema.tables.values()) this.tables.set(t.name, new Table(t));
@@ -53,6 +56,30 @@ export class Database {
     if (outcome.kind !== 'done' || !outcome.view) return { outcome, commit: null };
     const commit = this.apply(outcome.view, outcome.comment, outcome.durable);
     return { outcome, commit };
+  }
+
+  /**
+   * Everything committed after transaction `txnId`, merged into one change
+   * per row (first old, last new; rows inserted and deleted since vanish),
+   * or null when `txnId` is too old or unknown.
+   */
+  changesSince(txnId: string): Commit | null {
+    if (txnId === this.lastTxnId) return { id: this.lastTxnId, changes: new Map(), comment: null, durable: false };
+    const i = this.history.findIndex((c) => c.id === txnId);
+    if (i < 0) return null;
+    const merged = new Map<string, Map<string, RowChange>>();
+    for (const c of this.history.slice(i + 1)) {
+      for (const [t, rows] of c.changes) {
+        let m = merged.get(t);
+        if (!m) merged.set(t, m = new Map());
+        for (const [uuid, ch] of rows) {
+          const prev = m.get(uuid);
+          m.set(uuid, { old: prev ? prev.old : ch.old, new: ch.new });
+        }
+      }
+    }
+    for (const m of merged.values()) for (const [uuid, ch] of m) if (!ch.old && !ch.new) m.delete(uuid);
+    return { id: this.lastTxnId, changes: merged, comment: null, durable: false };
   }
 
   weakReferrers(table: string, uuid: string): { table: string; uuid: string }[] {
@@ -87,6 +114,8 @@ export class Database {
     }
     const commit: Commit = { id: randomUUID(), changes, comment, durable };
     this.lastTxnId = commit.id;
+    this.history.push(commit);
+    if (this.history.length > Database.HISTORY_LIMIT) this.history.shift();
     for (const l of this.listeners) l(commit);
     return commit;
   }

@@ -3,7 +3,7 @@
  * FIFO of waiters. `lock` takes it if free, else queues; `steal` takes it
  * whatever happens (the old owner is told "stolen" and forgets it);
  * `unlock` and session close release it to the next waiter, who the caller
- * notifies with "locked".
+ * notifies with "locked". Lock names are identifiers, as ovsdb-server requires.
  */
 export class LockTable<S> {
   private readonly locks = new Map<string, { owner: S | null; waiters: S[] }>();
@@ -25,12 +25,17 @@ export class LockTable<S> {
     return false;
   }
 
-  /** Makes `s` the owner; returns the previous owner. */
+  /**
+   * Makes `s` the owner; returns the previous owner. As in ovsdb-server, the
+   * previous owner keeps its place at the head of the queue, so it gets the
+   * lock back ("locked") when the thief releases it.
+   */
   steal(name: string, s: S): S | null {
     let l = this.locks.get(name);
     if (!l) { l = { owner: null, waiters: [] }; this.locks.set(name, l); }
     const prev = l.owner;
     l.waiters = l.waiters.filter((w) => w !== s);
+    if (prev !== null && prev !== s) l.waiters.unshift(prev);
     l.owner = s;
     return prev;
   }
@@ -54,4 +59,8 @@ export class LockTable<S> {
     }
     return changed;
   }
+}
+
+export function isLockName(name: string): boolean {
+  return /^[A-Za-z_][A-Za-z0-9_]*$/.test(name);
 }

@@ -8,7 +8,8 @@
  *     monitored columns on modify.
  *   - `monitor_cond` ("update2") and `monitor_cond_since` ("update3"):
  *     {initial|insert: row} (columns at their default value omitted),
- *     {modify: changed columns, sets and maps as diffs}, {delete: null}.
+ *     {modify: changed columns, multi-element sets and maps as diffs},
+ *     {delete: null}.
  *     With a condition, a row that starts matching is an insert and one that
  *     stops matching is a delete.
  *
@@ -181,7 +182,9 @@ export class Monitor {
     for (const c of changed) {
       const t = columnOf(tm.schema, c)!.type;
       const a: Datum = getColumn(old!, c), b: Datum = getColumn(nw!, c);
-      o[c] = isSet(t) || isMap(t) ? datumToJson({ ...t, min: 0, max: Number.MAX_SAFE_INTEGER }, makeDiff(a, b)) : datumToJson(t, b);
+      // Sets that can hold more than one element and maps travel as diffs; scalars and optional
+      // (max 1) columns carry their new value, as ovsdb-server sends them.
+      o[c] = (isSet(t) && t.max > 1) || isMap(t) ? datumToJson({ ...t, min: 0, max: Number.MAX_SAFE_INTEGER }, makeDiff(a, b)) : datumToJson(t, b);
     }
     return { modify: o };
   }

@@ -25,7 +25,7 @@ import type { Database, Commit } from './database.js';
 import { schemaToJson } from './schema.js';
 import { Monitor, type MonitorFlavour } from './monitor.js';
 import { createServerDatabase, syncServerRows } from './server-db.js';
-import { LockTable } from './locks.js';
+import { LockTable, isLockName } from './locks.js';
 import { RemoteSet } from './remotes.js';
 
 /** Persistence of one database's commits. */
@@ -317,8 +317,9 @@ export class OvsdbServer {
     // Reply after everything committed so far is durable, so the client never sees a state that a crash could undo.
     let reply: JsonValue;
     if (flavour === 'monitor_cond_since') {
-      const found = typeof lastTxnId === 'string' && lastTxnId === served.db.lastTxnId;
-      reply = [found, served.db.lastTxnId, (found ? {} : monitor.initial()) as JsonValue];
+      const since = typeof lastTxnId === 'string' ? served.db.changesSince(lastTxnId) : null;
+      const updates = since ? monitor.update(since) ?? {} : monitor.initial();
+      reply = [since !== null, served.db.lastTxnId, updates as JsonValue];
     } else {
       reply = monitor.initial() as JsonValue;
     }
@@ -349,6 +350,7 @@ export class OvsdbServer {
   private lockMethod(session: Session, req: Request): void {
     const name = req.params[0];
     if (typeof name !== 'string' || req.params.length !== 1) throw syntaxError(`${req.method} request must name one lock`, req.params);
+    if (!isLockName(name)) throw syntaxError(`${name} is not a valid lock name`, name);
     const { conn } = session;
     switch (req.method) {
       case 'lock': {

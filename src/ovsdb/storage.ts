@@ -85,6 +85,5 @@ export async function openStoredDatabase(file: string): Promise<{ db: Database; 
       }
     }
   }
-  db.lastTxnId = randomUUID();
   return { db, storage: new SimpleFileStorage(db, fs.openSync(file, 'a')), warnings: [] };
 }

@@ -72,9 +72,6 @@ function weftBackend(): Backend {
   let server: OvsdbServer | null = null;
   return {
     name: 'weft ovsdb-server', remote: `unix:${sock}`, resumes: 'unchanged', offlineEdits: true,
-    knownBugs: {
-      optionalDiff: 'src/ovsdb/monitor.ts diffs optional (max 1) columns in update2/3 "modify"; ovsdb-server sends the new value (only n_max > 1 is diffed)',
-    },
     async start() {
       const { db, storage } = await openStoredDatabase(file);
       server = new OvsdbServer(quiet);
