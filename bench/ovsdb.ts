@@ -187,7 +187,7 @@ interface Report {
   params: Params;
   durability: string;
   syncsPerTxn: Partial<Record<ServerKind, SyncProbe>>;
-  results: { metric: string; unit: string; better: Better; weft: number; ovs: number; ratio: number; reps: Record<ServerKind, number[]> }[];
+  results: { key: string; metric: string; unit: string; better: Better; weft: number; ovs: number; ratio: number; reps: Record<ServerKind, number[]> }[];
   notes: string[];
   failures: string[];
 }
@@ -284,13 +284,17 @@ async function main(argv: string[]): Promise<number> {
     syncsPerTxn: syncs,
     results: defs.map((d) => {
       const w = median(reps('weft', d.key)), o = median(reps('ovs', d.key));
-      return { metric: d.label, unit: d.unit, better: d.better, weft: w, ovs: o, ratio: w / o, reps: { weft: reps('weft', d.key), ovs: reps('ovs', d.key) } };
+      return { key: d.key, metric: d.label, unit: d.unit, better: d.better, weft: w, ovs: o, ratio: w / o, reps: { weft: reps('weft', d.key), ovs: reps('ovs', d.key) } };
     }),
     notes: [],
     failures: servers.flatMap((k) => runs[k].failures.map((f) => `${SERVER_LABEL[k]}: ${f}`)),
   };
   for (const k of servers) {
     const r = runs[k];
+    const probe = syncs[k];
+    if (probe && probe.perTxnDurable < 0.5) {
+      report.notes.push(`${SERVER_LABEL[k]}: made ${probe.perTxnDurable.toFixed(2)} fsync/fdatasync calls per "durable" transaction: its replies did not wait for the disk in this run`);
+    }
     if (r.failedTxns) report.notes.push(`${SERVER_LABEL[k]}: ${r.failedTxns} transaction(s) failed, first: ${r.firstTxnError}`);
     if (r.delivered.length) {
       const worst = Math.min(...r.delivered.filter(Number.isFinite));
@@ -310,6 +314,14 @@ async function main(argv: string[]): Promise<number> {
   return report.failures.length ? 1 : 0;
 }
 
+/** Half the range of the repetitions as a percentage of their median: how much noise sits in a figure. */
+function formatSpread(values: readonly number[]): string {
+  const v = values.filter(Number.isFinite);
+  const m = median(v);
+  if (v.length < 2 || !(m > 0)) return '';
+  return `${Math.round(((Math.max(...v) - Math.min(...v)) / 2 / m) * 100)}%`;
+}
+
 function formatText(r: Report): string {
   const p = r.params;
   const header = formatPairs([
@@ -325,13 +337,14 @@ function formatText(r: Report): string {
     ['syncs per txn', formatSyncs(r.syncsPerTxn)],
   ]);
   const rows = r.results.map((x) => [
-    x.metric, x.unit, formatNumber(x.weft), formatNumber(x.ovs), formatRatio(x.weft, x.ovs), x.better === 'higher' ? 'higher' : 'lower (≤1 is better)',
+    x.metric, x.unit, formatNumber(x.weft), formatSpread(x.reps.weft), formatNumber(x.ovs), formatSpread(x.reps.ovs),
+    formatRatio(x.weft, x.ovs), x.better === 'higher' ? 'higher' : 'lower (≤1 is better)',
   ]);
   const table = formatTable([
-    { header: 'metric' }, { header: 'unit' }, { header: 'Weft', align: 'right' }, { header: 'OVS', align: 'right' },
-    { header: 'Weft/OVS', align: 'right' }, { header: 'better' },
+    { header: 'metric' }, { header: 'unit' }, { header: 'Weft', align: 'right' }, { header: '±', align: 'right' },
+    { header: 'OVS', align: 'right' }, { header: '±', align: 'right' }, { header: 'Weft/OVS', align: 'right' }, { header: 'better' },
   ], rows);
-  const lines = [header, `medians of ${p.reps} rep(s):`, table];
+  const lines = [header, `medians of ${p.reps} rep(s); ± is half the range of the reps, in % of the median:`, table];
   if (r.notes.length) lines.push(r.notes.map((n) => `note: ${n}`).join('\n') + '\n');
   if (r.failures.length) lines.push(r.failures.map((f) => `FAILED ${f}`).join('\n') + '\n');
   return lines.join('\n');
