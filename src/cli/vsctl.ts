@@ -7,6 +7,8 @@
 import { runVsctl } from '../vsctl/vsctl.js';
 
 export function main(argv: string[]): Promise<number> {
+  // Like ovs-vsctl (which ignores SIGPIPE), a reader that goes away early is not an error.
+  process.stdout.on('error', () => {});
   return runVsctl(argv, {
     prog: process.env.WEFT_VSCTL_PROG || 'weft vsctl',
     stdout: (s) => { process.stdout.write(s); },

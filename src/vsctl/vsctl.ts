@@ -50,6 +50,7 @@ import { DB_COMMANDS } from './db-commands.js';
 import { BRIDGE_COMMANDS, escapeArg } from './bridge-commands.js';
 import { SWITCH_COMMANDS } from './switch-commands.js';
 import { SHOW_COMMAND } from './show.js';
+import { DATAPATH_COMMANDS } from './datapath-commands.js';
 import { formatTable } from './table-format.js';
 import { usage } from './usage.js';
 
@@ -61,7 +62,7 @@ export interface VsctlIo {
   env: NodeJS.ProcessEnv;
 }
 
-export const COMMANDS: readonly CommandSyntax[] = [...SWITCH_COMMANDS.slice(0, 2), ...BRIDGE_COMMANDS, ...SWITCH_COMMANDS.slice(2), ...DB_COMMANDS, SHOW_COMMAND];
+export const COMMANDS: readonly CommandSyntax[] = [...SWITCH_COMMANDS.slice(0, 2), ...BRIDGE_COMMANDS, ...SWITCH_COMMANDS.slice(2), ...DATAPATH_COMMANDS, ...DB_COMMANDS, SHOW_COMMAND];
 
 function registry(): Map<string, CommandSyntax> {
   return new Map(COMMANDS.map((c) => [c.name, c]));

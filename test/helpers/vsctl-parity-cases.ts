@@ -163,6 +163,21 @@ export const SCENARIOS: Scenario[] = [
     ],
   },
   {
+    name: 'datapath',
+    steps: [
+      '$V list-zone-tp netdev', '$V list-dp-cap netdev', '$V add-zone-tp netdev zone=1 tcp_syn_sent=30',
+      '$V -- --id=@dp create datapath datapath_version=v1 capabilities:ct_zero_snat=true capabilities:recirc=true -- set open . datapaths:netdev=@dp',
+      '$V list-dp-cap netdev', '$V list-zone-tp netdev', '$V add-zone-tp netdev zone=1', '$V add-zone-tp netdev zone=1 tcp_syn_sent=30 udp_first=60',
+      '$V add-zone-tp netdev zone=0x10 icmp_first=5', '$V list-zone-tp netdev', '$V add-zone-tp netdev zone=1 udp_first=1',
+      '$V --may-exist add-zone-tp netdev zone=1 icmp_first=5', '$V list-zone-tp netdev', '$V list ct_timeout_policy | grep -c timeouts',
+      '$V add-zone-tp netdev zone=2 udp_first=60 tcp_syn_sent=30', '$V list ct_timeout_policy | grep -c timeouts', '$V list-zone-tp netdev',
+      '$V del-zone-tp netdev zone=16', '$V del-zone-tp netdev zone=16', '$V --if-exists del-zone-tp netdev zone=16', '$V del-zone-tp nodp zone=1',
+      '$V list-zone-tp netdev', '$V list-zone-tp nodp', '$V list-dp-cap nodp',
+      '$V -- --id=@dp create datapath capabilities:ufid=true capabilities:sample_nesting=10 capabilities:clone=true capabilities:ct_label=true capabilities:ct_eventmask=true capabilities:ct_state=true capabilities:ct_mark=true capabilities:max_mpls_depth=3 capabilities:trunc=true capabilities:max_vlan_headers=2 capabilities:ct_zone=true -- set open . datapaths:system=@dp',
+      '$V list-dp-cap system',
+    ],
+  },
+  {
     name: 'emer-reset',
     steps: [
       '$V add-br br0 -- set bridge br0 other_config:hwaddr=aa:55:aa:55:00:00 other_config:x=1 fail_mode=secure -- set-controller br0 tcp:1.2.3.4:6653 -- set-manager ptcp:6640',
