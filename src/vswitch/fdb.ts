@@ -46,13 +46,17 @@ export function isMulticastMac(mac: MacKey): boolean {
 }
 
 export class Fdb {
-  /** vlan -> mac -> entry; Map iteration order doubles as LRU order (oldest first). */
+  /** vlan -> mac -> entry. */
   private readonly byVlan = new Map<number, Map<MacKey, FdbEntry>>();
   private readonly perBundle = new Map<BundleId, number>();
   private count = 0;
   revision = 0;
-  /** Called whenever `revision` moves (the datapath invalidates its cached decisions). */
-  onChange: (() => void) | null = null;
+  /**
+   * Called whenever `revision` moves, with the MAC concerned (or null when
+   * everything changed), so the datapath can invalidate the cached
+   * decisions that depended on it.
+   */
+  onChange: ((mac: MacKey | null) => void) | null = null;
   readonly stats: FdbStats = { learned: 0, expired: 0, evicted: 0, moved: 0, staticAdded: 0, staticDeleted: 0 };
 
   constructor(public agingMs = DEFAULT_AGING_S * 1000, public maxEntries = DEFAULT_MAX_ENTRIES) {}
@@ -92,9 +96,7 @@ export class Fdb {
     if (e) {
       if (e.isStatic) return false;
       const expired = now - e.lastSeen >= this.agingMs;
-      // Refresh LRU position.
-      table!.delete(mac);
-      table!.set(mac, e);
+      // Refreshing is a timestamp update only: eviction and fdb/show order by lastSeen.
       e.lastSeen = now;
       if (e.bundle === bundle && !expired) return false;
       if (e.bundle !== bundle) {
@@ -103,7 +105,7 @@ export class Fdb {
         e.bundle = bundle;
         this.stats.moved++;
       }
-      this.changed();
+      this.changed(mac);
       return true;
     }
     this.insert({ vlan, mac, bundle, lastSeen: now, isStatic: false });
@@ -128,7 +130,7 @@ export class Fdb {
     this.bump(e.bundle, -1);
     this.count--;
     if (e.isStatic) this.stats.staticDeleted++;
-    this.changed();
+    this.changed(mac);
     return true;
   }
 
@@ -142,7 +144,7 @@ export class Fdb {
     this.byVlan.clear();
     this.perBundle.clear();
     this.count = 0;
-    this.changed();
+    this.changed(null);
   }
 
   /** Drops entries idle for the aging time. */
@@ -166,7 +168,7 @@ export class Fdb {
     table.set(e.mac, e);
     this.bump(e.bundle, +1);
     this.count++;
-    this.changed();
+    this.changed(e.mac);
   }
 
   /** Evicts the least recently used dynamic entry of the bundle with the most entries. */
@@ -187,9 +189,9 @@ export class Fdb {
     return true;
   }
 
-  private changed(): void {
+  private changed(mac: MacKey | null): void {
     this.revision++;
-    this.onChange?.();
+    this.onChange?.(mac);
   }
 
   private bump(bundle: BundleId, by: number): void {

@@ -94,7 +94,7 @@ export class Ofproto {
   private readonly bundleIds = new Map<string, BundleId>();
 
   constructor(public settings: OfprotoSettings, readonly dpif: Dpif) {
-    this.fdb.onChange = () => dpif.invalidate();
+    this.fdb.onChange = (mac) => (mac === null ? dpif.invalidate() : dpif.cache.invalidateMac(mac));
   }
 
   get name(): string {
