@@ -96,6 +96,15 @@ export class Database {
     t.put(row);
   }
 
+  /** Removes a row while loading from storage. */
+  unload(table: string, uuid: string): void {
+    const t = this.tables.get(table)!;
+    const old = t.rows.get(uuid);
+    if (!old) return;
+    this.account(t.schema, old, null);
+    t.remove(uuid);
+  }
+
   /** Applies a checked view: new versions for modified rows, ref counts, indexes, then listeners. */
   private apply(view: TxnView, comment: string | null, durable: boolean): Commit | null {
     if (view.changes.size === 0 && comment === null) return null;
