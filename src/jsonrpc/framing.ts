@@ -14,6 +14,7 @@
 
 export const MAX_DEPTH = 1000;
 export const MAX_MESSAGE = 64 * 1024 * 1024;
+const FAST_PATH_MAX = 1024 * 1024;
 
 export class FramingError extends Error {}
 
@@ -34,6 +35,18 @@ export class JsonFramer {
 
   /** Feeds bytes; returns the complete messages they finish, parsed. Throws FramingError. */
   push(data: Buffer): unknown[] {
+    // Fast path: most reads carry exactly one whole message. If nothing is
+    // pending and the read starts with '{' and ends with '}', try parsing it
+    // whole; JSON.parse succeeding proves it is exactly one complete value.
+    // (Deep nesting is no risk here: V8 parses it without recursion limits
+    // that matter, and the slow path below enforces MAX_DEPTH otherwise.)
+    if (!this.started && data.length > 1 && data.length <= FAST_PATH_MAX && data[0] === OPEN_BRACE && data[data.length - 1] === CLOSE_BRACE) {
+      try {
+        return [JSON.parse(data.toString('utf8'))];
+      } catch {
+        // Several messages, or a malformed one: take the careful path.
+      }
+    }
     const out: unknown[] = [];
     let start = 0;
     for (let i = 0; i < data.length; i++) {

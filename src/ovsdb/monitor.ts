@@ -55,6 +55,13 @@ function parseSelect(json: unknown): Select {
 
 export class Monitor {
   readonly tables = new Map<string, TableMonitor>();
+  /**
+   * Identifies what this monitor shows: monitors with equal signatures see
+   * equal updates, so the server computes and serializes each update once
+   * per signature, not once per client (fan-out to many identical monitors).
+   */
+  signature = '';
+  private readonly whereJson = new Map<string, unknown>();
 
   constructor(readonly db: Database, readonly flavour: MonitorFlavour, readonly id: unknown, requests: unknown) {
     if (!isObj(requests)) throw syntaxError('monitor requests must be an object', requests);
@@ -80,8 +87,15 @@ export class Monitor {
         else anyUnconditional = true;
       }
       tm.cond = anyUnconditional || clauses.length === 0 ? null : clauses[0]!;
+      if (tm.cond) this.whereJson.set(tname, reqs.find((r) => isObj(r) && r.where !== undefined)!.where);
       this.tables.set(tname, tm);
     }
+    this.computeSignature();
+  }
+
+  private computeSignature(): void {
+    this.signature = JSON.stringify([this.flavour, [...this.tables].map(([t, tm]) =>
+      [t, tm.columns, tm.select, tm.cond ? this.whereJson.get(t) ?? null : null])]);
   }
 
   /** Replaces the conditions of some tables (monitor_cond_change); returns the resulting update2. */
@@ -99,6 +113,8 @@ export class Monitor {
       }
       const before = tm.cond;
       tm.cond = next;
+      if (next) this.whereJson.set(tname, reqs.find((r) => isObj(r) && r.where !== undefined)!.where);
+      else this.whereJson.delete(tname);
       const rows: Record<string, unknown> = {};
       for (const row of this.db.tables.get(tname)!.rows.values()) {
         const was = !before || evalCondition(before, row);
@@ -108,6 +124,7 @@ export class Monitor {
       }
       if (Object.keys(rows).length) updates[tname] = rows;
     }
+    this.computeSignature();
     return Object.keys(updates).length ? updates : null;
   }
 

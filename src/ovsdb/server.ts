@@ -280,17 +280,25 @@ export class OvsdbServer {
       written.catch((e) => this.storageFailed(served, e));
     }
     // Compute every monitor's update now (from the commit itself); send once durable.
+    // Identical monitors share one computed and serialized update.
     const sends: (() => void)[] = [];
+    const memo = new Map<string, string | null>();
     for (const s of this.sessions) {
       for (const [key, m] of s.monitors) {
         if (m.dbName !== dbName) continue;
-        const u = m.monitor.update(commit);
-        if (!u) continue;
-        const id = JSON.parse(key) as JsonValue;
+        let text = memo.get(m.monitor.signature);
+        if (text === undefined) {
+          const u = m.monitor.update(commit);
+          text = u ? JSON.stringify(u) : null;
+          memo.set(m.monitor.signature, text);
+        }
+        if (text === null) continue;
         const conn = s.conn;
-        if (m.monitor.flavour === 'monitor') sends.push(() => conn.notify('update', [id, u as JsonValue]));
-        else if (m.monitor.flavour === 'monitor_cond') sends.push(() => conn.notify('update2', [id, u as JsonValue]));
-        else sends.push(() => conn.notify('update3', [id, commit.id, u as JsonValue]));
+        const f = m.monitor.flavour;
+        const params = f === 'monitor_cond_since' ? `${key},${JSON.stringify(commit.id)},${text}` : `${key},${text}`;
+        const method = f === 'monitor' ? 'update' : f === 'monitor_cond' ? 'update2' : 'update3';
+        const msg = `{"id":null,"method":"${method}","params":[${params}]}`;
+        sends.push(() => conn.write(msg));
       }
     }
     if (sends.length) served.durable.then(() => { for (const f of sends) f(); }, () => undefined);
