@@ -68,8 +68,8 @@ export function encodeEthernet(w: Writer, f: EthernetFrame): void {
 }
 
 /** The 16-bit TCI of a tag. */
-export function vlanTci(t: Pick<VlanTag, 'pcp' | 'dei' | 'vid'>): number {
-  return (t.pcp << 13) | (t.dei << 12) | t.vid;
+export function vlanTci(t: { readonly pcp: number; readonly dei?: number; readonly vid: number }): number {
+  return ((t.pcp & 7) << 13) | ((t.dei ?? 0) << 12) | (t.vid & 0xfff);
 }
 
 /** Pads a frame to the 60-byte Ethernet minimum (64 with the FCS, IEEE 802.3 §4.4.2), as a NIC would on send. */
@@ -81,7 +81,7 @@ export function padFrame(frame: Uint8Array, min = 60): Uint8Array {
 }
 
 /** Inserts a VLAN tag right after the MAC addresses (outermost), as push_vlan does. */
-export function pushVlan(frame: Uint8Array, tag: Pick<VlanTag, 'pcp' | 'dei' | 'vid'> & { tpid?: number }): Uint8Array {
+export function pushVlan(frame: Uint8Array, tag: { readonly vid: number; readonly pcp: number; readonly dei?: number; readonly tpid?: number }): Uint8Array {
   if (frame.length < 12) throw new EncodeError('eth', 'frame too short to tag');
   const out = new Uint8Array(frame.length + 4);
   out.set(frame.subarray(0, 12), 0);

@@ -21,6 +21,7 @@ export class Writer {
     return this.len;
   }
 
+  /** Reserves `n` bytes and returns where they start. Callers must read `this.buf` only after calling it: it may reallocate. */
   private room(n: number): number {
     const at = this.len;
     if (at + n > this.buf.length) {
@@ -34,7 +35,8 @@ export class Writer {
 
   u8(v: number, field = 'u8'): this {
     check(v, 0xff, field);
-    this.buf[this.room(1)] = v;
+    const o = this.room(1);
+    this.buf[o] = v;
     return this;
   }
 
@@ -79,12 +81,14 @@ export class Writer {
   }
 
   bytes(b: Uint8Array): this {
-    this.buf.set(b, this.room(b.length));
+    const o = this.room(b.length);
+    this.buf.set(b, o);
     return this;
   }
 
   zeros(n: number): this {
-    this.buf.fill(0, this.room(n), this.len);
+    const o = this.room(n);
+    this.buf.fill(0, o, this.len);
     return this;
   }
 
