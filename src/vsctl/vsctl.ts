@@ -114,15 +114,20 @@ function connectOnce(db: string): Promise<Connection> {
   });
 }
 
+/** Connects to `db`, a comma-separated list of remotes tried in turn (as for a clustered database). */
 async function connectDb(db: string, retry: boolean): Promise<Connection> {
   for (;;) {
-    try {
-      return await connectOnce(db);
-    } catch (e) {
-      if (!(e instanceof ConnectError)) throw e;
-      if (!retry) throw new VsctlError(`${db}: database connection failed (${e.text})`);
-      await new Promise((r) => setTimeout(r, 1000));
+    let last = '';
+    for (const remote of db.split(',')) {
+      try {
+        return await connectOnce(remote);
+      } catch (e) {
+        if (!(e instanceof ConnectError)) throw e;
+        last = e.text;
+      }
     }
+    if (!retry) throw new VsctlError(`${db}: database connection failed (${last})`);
+    await new Promise((r) => setTimeout(r, 1000));
   }
 }
 

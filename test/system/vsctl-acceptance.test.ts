@@ -4,6 +4,10 @@
  * clients it finds in $PATH, so test/helpers/weft-vsctl-bin (whose
  * `ovs-vsctl` runs `weft vsctl` under that name) goes first in PATH. Run once
  * against Weft's ovsdb-server and once against the real one.
+ *
+ * The switch scenarios listed in SWITCH_SCENARIOS run too, with the real
+ * ovs-vswitchd: there `weft vsctl` runs without --no-wait, so they check
+ * that it waits for `cur_cfg` and reports interfaces the switch rejected.
  */
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
@@ -13,14 +17,17 @@ import { ROOT, WEFT, WRAPPER_BIN, have } from '../helpers/vsctl-harness.js';
 
 const harness = path.join(ROOT, 'test/acceptance/ovs');
 
+const SWITCH_SCENARIOS = ['sw-ports-dpif', 'sw-interface-status', 'tun-vxlan-config', 'vlan-internal-ports'];
+
 const profiles = [
-  { name: 'weft server', env: { OVSDB_SERVER: `${WEFT} ovsdb-server`, OVSDB_TOOL: 'ovsdb-tool' } },
-  { name: 'real server', env: { OVSDB_SERVER: 'ovsdb-server', OVSDB_TOOL: 'ovsdb-tool' } },
+  { name: 'weft server', patterns: ['vsctl-'], expect: 5, env: { OVSDB_SERVER: `${WEFT} ovsdb-server`, OVSDB_TOOL: 'ovsdb-tool' } },
+  { name: 'real server', patterns: ['vsctl-'], expect: 5, env: { OVSDB_SERVER: 'ovsdb-server', OVSDB_TOOL: 'ovsdb-tool' } },
+  { name: 'real server and ovs-vswitchd', patterns: SWITCH_SCENARIOS, expect: SWITCH_SCENARIOS.length, env: { OVSDB_SERVER: 'ovsdb-server', OVSDB_TOOL: 'ovsdb-tool' } },
 ];
 
-function run(env: Record<string, string>): Promise<{ out: string; err: string; status: number | null }> {
+function run(patterns: string[], env: Record<string, string>): Promise<{ out: string; err: string; status: number | null }> {
   return new Promise((resolve) => {
-    const child = spawn('python3', ['run.py', '-v', '-j', '2', 'vsctl-'], {
+    const child = spawn('python3', ['run.py', '-v', '-j', '2', ...patterns], {
       cwd: harness,
       env: { ...process.env, ...env, PATH: `${WRAPPER_BIN}:${process.env.PATH}` },
       stdio: ['ignore', 'pipe', 'pipe'],
@@ -32,13 +39,13 @@ function run(env: Record<string, string>): Promise<{ out: string; err: string; s
   });
 }
 
-const ready = have('ovs-vsctl') && have('ovsdb-server') && have('ovsdb-tool') && have('python3');
+const ready = have('ovs-vsctl') && have('ovsdb-server') && have('ovsdb-tool') && have('ovs-vswitchd') && have('python3');
 
 for (const p of profiles) {
-  test(`acceptance vsctl-* with weft vsctl (${p.name})`, { skip: ready ? false : 'Open vSwitch tools not installed', timeout: 600_000 }, async () => {
-    const { out, err, status } = await run(p.env);
+  test(`acceptance ${p.patterns.join(' ')} with weft vsctl (${p.name})`, { skip: ready ? false : 'Open vSwitch tools not installed', timeout: 600_000 }, async () => {
+    const { out, err, status } = await run(p.patterns, p.env);
     const passed = out.split('\n').filter((l) => l.startsWith('PASS ')).length;
-    assert.ok(passed >= 5, `expected the 5 vsctl scenarios to run:\n${out}\n${err.slice(-3000)}`);
+    assert.ok(passed >= p.expect, `expected ${p.expect} scenarios to pass:\n${out}\n${err.slice(-3000)}`);
     assert.equal(status, 0, `${out}\n${err.slice(-6000)}`);
   });
 }
