@@ -94,7 +94,7 @@ function composeL4(f: FlowKey, payload: Uint8Array, pseudo: Pseudo): Uint8Array 
     case 132:
       w.u16(f.tp_src).u16(f.tp_dst).u32(0).u32(0).bytes(payload);
       break;
-    case 1:
+    case 1: case 2:
       if (pseudo.v !== 4) return payload;
       w.u8(f.tp_src).u8(f.tp_dst).u16(0).u32(0).bytes(payload);
       w.set16(2, checksum(w.view()));

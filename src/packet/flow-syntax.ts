@@ -521,8 +521,8 @@ const PREREQ: Partial<Record<FlowField, (k: FlowKey) => boolean>> = {
   arp_sha: (k) => k.dl_type === 0x0806 || k.dl_type === 0x8035 || (k.dl_type === 0x86dd && k.nw_proto === 58 && k.tp_src === 135),
   arp_tha: (k) => k.dl_type === 0x0806 || k.dl_type === 0x8035 || (k.dl_type === 0x86dd && k.nw_proto === 58 && k.tp_src === 136),
   nd_target: (k) => k.dl_type === 0x86dd && k.nw_proto === 58 && (k.tp_src === 135 || k.tp_src === 136),
-  tp_src: (k) => (k.dl_type === 0x0800 || k.dl_type === 0x86dd) && [1, 6, 17, 58, 132].includes(k.nw_proto),
-  tp_dst: (k) => (k.dl_type === 0x0800 || k.dl_type === 0x86dd) && [1, 6, 17, 58, 132].includes(k.nw_proto),
+  tp_src: (k) => (k.dl_type === 0x0800 || k.dl_type === 0x86dd) && [1, 2, 6, 17, 58, 132].includes(k.nw_proto),
+  tp_dst: (k) => (k.dl_type === 0x0800 || k.dl_type === 0x86dd) && [1, 2, 6, 17, 58, 132].includes(k.nw_proto),
   tcp_flags: (k) => (k.dl_type === 0x0800 || k.dl_type === 0x86dd) && k.nw_proto === 6,
 };
 

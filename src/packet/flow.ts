@@ -13,7 +13,7 @@
  *   Beyond two tags, the next TPID becomes `dl_type`, as in OVS.
  * - ARP and RARP put the opcode in `nw_proto` (when it fits in 8 bits),
  *   SPA/TPA in `nw_src`/`nw_dst`, SHA/THA in `arp_sha`/`arp_tha`.
- * - ICMP and ICMPv6 put type and code in `tp_src`/`tp_dst`; Neighbor
+ * - ICMP, IGMP and ICMPv6 put type and code in `tp_src`/`tp_dst`; Neighbor
  *   Discovery puts the target in `nd_target` and the source/target
  *   link-layer options in `arp_sha`/`arp_tha` (nd_sll, nd_tll).
  * - `nw_tos` is the whole TOS/Traffic Class byte (DSCP and ECN);
@@ -337,9 +337,10 @@ function extractL4(key: FlowKey, b: Uint8Array, o: number, end: number, proto: n
       key.tp_dst = u16(b, o + 2);
       return 'ok';
     }
-    case 1: {
+    case 1: case 2: {
+      // ICMP (RFC 792) and IGMP (RFC 2236 §2): type and code in tp_src/tp_dst, over IPv4 only.
       if (v6) return 'ok';
-      if (size < 8) return 'truncated_l4';   // RFC 792
+      if (size < 8) return 'truncated_l4';
       key.tp_src = b[o]!;
       key.tp_dst = b[o + 1]!;
       return 'ok';
