@@ -71,7 +71,10 @@ interface Member {
   attached: boolean;
   carrier: boolean;
   rxDeadline: number;
-  nextTx: number;
+  /** When we last sent; the period follows the partner's timeout bit, re-read every run. */
+  lastTx: number;
+  /** Send at the next run regardless of the period (the partner misreads us). */
+  txNow: boolean;
   rxBadPdus: number;
   rxPdus: number;
   txPdus: number;
@@ -91,7 +94,8 @@ export class Lacp {
     if (m) { m.settings = s; return; }
     this.members.set(name, {
       name, settings: s, status: 'expired', partner: { ...NO_PARTNER }, attached: false, carrier: true,
-      rxDeadline: now + this.rxTimeout(), nextTx: now, rxBadPdus: 0, rxPdus: 0, txPdus: 0,
+      // A new member is as if its partner had just gone quiet: expired, then defaulted after 3 s.
+      rxDeadline: now + RX_MULTIPLIER * LACP_FAST_TX_MS, lastTx: -Infinity, txNow: true, rxBadPdus: 0, rxPdus: 0, txPdus: 0,
     });
     this.select();
   }
@@ -129,7 +133,7 @@ export class Lacp {
     m.rxDeadline = now + this.rxTimeout();
     // A partner that does not hear us correctly, or wants fast updates, gets an answer soon.
     const us = this.actorInfo(m);
-    if (pdu.partner.state !== us.state || pdu.partner.portId !== us.portId || pdu.partner.sysId !== us.sysId) m.nextTx = Math.min(m.nextTx, now);
+    if (pdu.partner.state !== us.state || pdu.partner.portId !== us.portId || pdu.partner.sysId !== us.sysId) m.txNow = true;
     this.select();
     return before !== this.snapshot();
   }
@@ -153,11 +157,13 @@ export class Lacp {
     this.select();
     const transmit: { member: string; pdu: LacpPdu }[] = [];
     for (const m of this.members.values()) {
-      if (!m.carrier || now < m.nextTx) continue;
+      if (!m.carrier) continue;
       // A passive actor speaks only once it has heard an active partner.
       if (!this.settings.active && !(m.partner.state & LACP_STATE.activity)) continue;
-      const partnerFast = (m.partner.state & LACP_STATE.timeout) !== 0;
-      m.nextTx = now + (partnerFast ? LACP_FAST_TX_MS : LACP_SLOW_TX_MS);
+      const period = m.partner.state & LACP_STATE.timeout ? LACP_FAST_TX_MS : LACP_SLOW_TX_MS;
+      if (!m.txNow && now < m.lastTx + period) continue;
+      m.txNow = false;
+      m.lastTx = now;
       m.txPdus++;
       transmit.push({ member: m.name, pdu: { actor: this.actorInfo(m), partner: { ...m.partner } } });
     }
@@ -167,7 +173,10 @@ export class Lacp {
   /** Earliest time `run` has something to do. */
   nextWake(): number {
     let t = Infinity;
-    for (const m of this.members.values()) t = Math.min(t, m.nextTx, m.status === 'defaulted' ? Infinity : m.rxDeadline);
+    for (const m of this.members.values()) {
+      const period = m.partner.state & LACP_STATE.timeout ? LACP_FAST_TX_MS : LACP_SLOW_TX_MS;
+      t = Math.min(t, m.txNow ? 0 : m.lastTx + period, m.status === 'defaulted' ? Infinity : m.rxDeadline);
+    }
     return t;
   }
 
