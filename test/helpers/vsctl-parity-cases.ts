@@ -8,6 +8,56 @@ import type { StepSpec } from './vsctl-harness.js';
 
 export interface Scenario { name: string; steps: StepSpec[] }
 
+/** A small deterministic PRNG (mulberry32), so generated scenarios are the same on every run. */
+function prng(seed: number): () => number {
+  return () => {
+    seed = (seed + 0x6d2b79f5) | 0;
+    let t = Math.imul(seed ^ (seed >>> 15), 1 | seed);
+    t = (t + Math.imul(t ^ (t >>> 7), 61 | t)) ^ t;
+    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
+  };
+}
+
+/**
+ * Random chains of bridge/port/bond/fake-bridge commands over a few names,
+ * so that every error path meets every state; outputs are order-independent.
+ */
+function generated(seed: number, n: number): StepSpec[] {
+  const r = prng(seed);
+  const pick = <T>(xs: readonly T[]): T => xs[Math.floor(r() * xs.length)]!;
+  const br = (): string => pick(['b0', 'b1', 'b2', 'f0', 'f1']);
+  const real = (): string => pick(['b0', 'b1', 'b2']);
+  const port = (): string => pick(['p0', 'p1', 'p2', 'p3', 'p4', 'bond0', 'bond1', 'b0', 'f0']);
+  const iface = (): string => pick(['p0', 'p1', 'p2', 'p3', 'p4', 'p5', 'b1']);
+  const vlan = (): number => pick([1, 2, 3, 0]);
+  const writes: (() => string)[] = [
+    () => `add-br ${real()}`, () => `--may-exist add-br ${real()}`, () => `add-br ${pick(['f0', 'f1'])} ${br()} ${vlan()}`,
+    () => `--may-exist add-br ${pick(['f0', 'f1'])} ${br()} ${vlan()}`, () => `del-br ${br()}`, () => `--if-exists del-br ${br()}`,
+    () => `add-port ${br()} ${port()}${r() < 0.3 ? ` tag=${vlan()}` : ''}`, () => `--may-exist add-port ${br()} ${port()}`,
+    () => `add-bond ${br()} ${pick(['bond0', 'bond1'])} ${iface()} ${iface()}${r() < 0.5 ? ' lacp=active' : ''}`,
+    () => `--may-exist add-bond ${br()} ${pick(['bond0', 'bond1'])} ${iface()} ${iface()}`, () => `del-port ${port()}`,
+    () => `del-port ${br()} ${port()}`, () => `--if-exists del-port ${port()}`, () => `--with-iface del-port ${iface()}`,
+    () => `add-bond-iface ${pick(['bond0', 'bond1'])} ${iface()}`, () => `--may-exist add-bond-iface ${pick(['bond0', 'bond1'])} ${iface()}`,
+    () => `del-bond-iface ${iface()}`, () => `del-bond-iface ${port()} ${iface()}`, () => `set port ${port()} tag=${vlan()}`,
+    () => `clear port ${port()} tag`, () => `set interface ${iface()} type=internal`, () => `br-set-external-id ${br()} k ${pick(['v', 'w'])}`,
+    () => `br-set-external-id ${br()} k`, () => `set-fail-mode ${br()} secure`, () => `set-controller ${br()} tcp:127.0.0.1:6633`,
+  ];
+  const reads: (() => string)[] = [
+    () => 'list-br', () => '--fake list-br', () => `list-ports ${br()}`, () => `list-ifaces ${br()}`, () => `port-to-br ${port()}`,
+    () => `iface-to-br ${iface()}`, () => `br-to-vlan ${br()}`, () => `br-to-parent ${br()}`, () => `br-exists ${br()}`,
+    () => `br-get-external-id ${br()}`, () => `get-fail-mode ${br()}`, () => `get-controller ${br()}`, () => `get port ${port()} tag`,
+  ];
+  const steps: StepSpec[] = [];
+  for (let i = 0; i < n; i++) {
+    const chain: string[] = [];
+    const len = 1 + Math.floor(r() * 3);
+    for (let j = 0; j < len; j++) chain.push((r() < 0.6 ? pick(writes) : pick(reads))());
+    steps.push(`$V -- ${chain.join(' -- ')}`);
+    if (i % 10 === 9) steps.push({ sh: '$V show', norm: 'tree' });
+  }
+  return steps;
+}
+
 const tree = (sh: string): StepSpec => ({ sh, norm: 'tree' });
 const lines = (sh: string): StepSpec => ({ sh, norm: 'lines' });
 const paras = (sh: string): StepSpec => ({ sh, norm: 'paragraphs' });
@@ -257,6 +307,8 @@ export const SCENARIOS: Scenario[] = [
       '$V get Open_vSwitch . bridges | wc -c', '$V get open . next_cfg', '$V set open . next_cfg=5 -- get open . next_cfg', '$V get open . cur_cfg',
     ],
   },
+  { name: 'generated-1', steps: generated(1, 70) },
+  { name: 'generated-2', steps: generated(2, 70) },
   {
     name: 'record-lookup',
     steps: [
