@@ -23,10 +23,13 @@
  *
  * Representation, chosen for the per-packet path: every field is a plain
  * number except the 64-bit ones (`tun_id`, `metadata`: bigint, exact) and
- * the IPv6 addresses (16-byte Uint8Arrays, copied out of the frame; the
- * shared IPV6_ZERO stands for "none" and must never be written to). Keys
- * always have every field in the same order, so they stay monomorphic;
- * `extractFlowInto` refills a key in place so a batch can reuse one.
+ * the IPv6 addresses (16-byte Uint8Arrays, copied out of the frame, never
+ * views of it; the shared IPV6_ZERO stands for "none" and is never written
+ * to). Keys always have every field in the same order, so they stay
+ * monomorphic. `extractFlowInto` refills a key in place so a batch can
+ * reuse one, and reuses that key's own IPv6 arrays (allocating a typed
+ * array costs more than the rest of an extraction): whoever keeps a key
+ * past the next refill keeps `copyFlowKey(key)`, which copies them.
  *
  * Tunnel fields, registers, metadata and pkt_mark are not in the frame:
  * they come from the caller (`PacketMetadata`, e.g. a tunnel port's
@@ -141,8 +144,13 @@ export function newFlowKey(): FlowKey {
   };
 }
 
+/** A copy that shares nothing mutable with `k` (IPv6 arrays included). */
 export function copyFlowKey(k: FlowKey): FlowKey {
-  return { ...k };
+  const c = { ...k };
+  if (k.ipv6_src !== IPV6_ZERO) c.ipv6_src = k.ipv6_src.slice() as Ipv6;
+  if (k.ipv6_dst !== IPV6_ZERO) c.ipv6_dst = k.ipv6_dst.slice() as Ipv6;
+  if (k.nd_target !== IPV6_ZERO) c.nd_target = k.nd_target.slice() as Ipv6;
+  return c;
 }
 
 /** Extracts a fresh key from `frame`. */
@@ -164,9 +172,13 @@ function u48(b: Uint8Array, o: number): number {
   return ((b[o]! << 8) | b[o + 1]!) * 0x100000000 + u32(b, o + 2);
 }
 
-function ip6(b: Uint8Array, o: number): Ipv6 {
-  const a = new Uint8Array(16);
-  for (let i = 0; i < 16; i++) a[i] = b[o + i]!;
+/** Copies an address into `cur` when the key owns one (not IPV6_ZERO), else into a new array. */
+function ip6(cur: Ipv6, b: Uint8Array, o: number): Ipv6 {
+  const a = cur === IPV6_ZERO ? new Uint8Array(16) : cur;
+  a[0] = b[o]!; a[1] = b[o + 1]!; a[2] = b[o + 2]!; a[3] = b[o + 3]!;
+  a[4] = b[o + 4]!; a[5] = b[o + 5]!; a[6] = b[o + 6]!; a[7] = b[o + 7]!;
+  a[8] = b[o + 8]!; a[9] = b[o + 9]!; a[10] = b[o + 10]!; a[11] = b[o + 11]!;
+  a[12] = b[o + 12]!; a[13] = b[o + 13]!; a[14] = b[o + 14]!; a[15] = b[o + 15]!;
   return a as Ipv6;
 }
 
@@ -192,12 +204,21 @@ function setMetadata(k: FlowKey, md: PacketMetadata | number): void {
   k.tun_ttl = t?.tun_ttl ?? 0;
 }
 
+/** A loop: TypedArray#fill is a builtin call that costs more than 16 stores. */
+function zero16(a: Uint8Array): void {
+  for (let i = 0; i < 16; i++) a[i] = 0;
+}
+
 function clearPacketFields(k: FlowKey): void {
   k.dl_dst = 0 as Mac; k.dl_src = 0 as Mac; k.dl_type = 0 as EthType;
   k.vlan_tci = 0; k.vlan_tpid = 0; k.vlan_tci1 = 0; k.vlan_tpid1 = 0;
-  k.nw_src = 0 as Ipv4; k.nw_dst = 0 as Ipv4; k.ipv6_src = IPV6_ZERO; k.ipv6_dst = IPV6_ZERO; k.ipv6_label = 0;
+  k.nw_src = 0 as Ipv4; k.nw_dst = 0 as Ipv4; k.ipv6_label = 0;
+  // The key's own IPv6 arrays are zeroed in place and kept for the next IPv6 packet.
+  if (k.ipv6_src !== IPV6_ZERO) zero16(k.ipv6_src);
+  if (k.ipv6_dst !== IPV6_ZERO) zero16(k.ipv6_dst);
+  if (k.nd_target !== IPV6_ZERO) zero16(k.nd_target);
   k.nw_proto = 0; k.nw_tos = 0; k.nw_ttl = 0; k.nw_frag = 0;
-  k.arp_sha = 0 as Mac; k.arp_tha = 0 as Mac; k.nd_target = IPV6_ZERO;
+  k.arp_sha = 0 as Mac; k.arp_tha = 0 as Mac;
   k.tp_src = 0; k.tp_dst = 0; k.tcp_flags = 0;
 }
 
@@ -281,8 +302,8 @@ function extractIpv6(key: FlowKey, b: Uint8Array, o: number, end: number): Extra
   const w0 = u32(b, o);
   const plen = u16(b, o + 4);
   if (o + 40 + plen > end) return 'bad_ipv6';
-  key.ipv6_src = ip6(b, o + 8);
-  key.ipv6_dst = ip6(b, o + 24);
+  key.ipv6_src = ip6(key.ipv6_src, b, o + 8);
+  key.ipv6_dst = ip6(key.ipv6_dst, b, o + 24);
   let nh = b[o + 6]!;
   let p = o + 40;
   const stop = p + plen;
@@ -362,7 +383,7 @@ function extractL4(key: FlowKey, b: Uint8Array, o: number, end: number, proto: n
 function extractNd(key: FlowKey, b: Uint8Array, o: number, end: number): ExtractStatus {
   // RFC 4861 §4.3/§4.4: reserved/flags word, target, then options in 8-octet units.
   if (o + 20 > end) return 'bad_nd';
-  key.nd_target = ip6(b, o + 4);
+  key.nd_target = ip6(key.nd_target, b, o + 4);
   let p = o + 20;
   let sll = 0, tll = 0;
   let status: ExtractStatus = 'ok';
@@ -372,7 +393,7 @@ function extractNd(key: FlowKey, b: Uint8Array, o: number, end: number): Extract
     if (ol === 0 || p + ol > end) { status = 'bad_nd'; break; }
     // A second link-layer option of the same kind invalidates all ND fields, as in OVS.
     if ((ot === 1 && ol === 8 && sll !== 0) || (ot === 2 && ol === 8 && tll !== 0)) {
-      key.nd_target = IPV6_ZERO;
+      zero16(key.nd_target);
       return 'bad_nd';
     }
     if (ot === 1 && ol === 8) sll = u48(b, p + 2);
