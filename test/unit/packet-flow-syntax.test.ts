@@ -166,7 +166,7 @@ const GOLDEN_ERRORS: Array<[string, string]> = [
   ["in_port=br0", "br0: invalid or unknown port for in_port"]
 ];
 
-/** "Flow:" lines of ofproto/trace from Open vSwitch's own test suite (tests/ofproto-dpif.at), for flows given as strings. */
+/** Flows as Open vSwitch's own test suite prints them (ofproto/trace "Flow:" lines and packet dumps in tests/*.at). */
 const TRACE_FLOWS: Array<[string, string]> = [
   ['icmp,in_port=1,dl_src=00:11:22:33:44:55,dl_dst=66:77:88:99:aa:bb,nw_src=20.20.20.20,nw_dst=10.10.10.10',
     'icmp,in_port=1,vlan_tci=0x0000,dl_src=00:11:22:33:44:55,dl_dst=66:77:88:99:aa:bb,nw_src=20.20.20.20,nw_dst=10.10.10.10,nw_tos=0,nw_ecn=0,nw_ttl=0,nw_frag=no,icmp_type=0,icmp_code=0'],
@@ -175,6 +175,8 @@ const TRACE_FLOWS: Array<[string, string]> = [
     'udp,in_port=3,vlan_tci=0x0000,dl_src=aa:55:aa:55:00:ff,dl_dst=01:00:5e:01:01:01,nw_src=10.0.0.1,nw_dst=224.1.1.1,nw_tos=0,nw_ecn=0,nw_ttl=64,nw_frag=no,tp_src=0,tp_dst=8000'],
   ['ip,in_port=1,dl_src=00:0c:29:a0:27:a1,dl_dst=01:00:5e:01:01:01,nw_src=172.16.34.30,nw_dst=224.1.1.1,nw_proto=2,nw_ttl=64,tp_src=18,tp_dst=20',
     'ip,in_port=1,vlan_tci=0x0000,dl_src=00:0c:29:a0:27:a1,dl_dst=01:00:5e:01:01:01,nw_src=172.16.34.30,nw_dst=224.1.1.1,nw_proto=2,nw_tos=0,nw_ecn=0,nw_ttl=64,nw_frag=no,tp_src=18,tp_dst=20'],
+  ['udp,in_port=ANY,dl_vlan=99,dl_vlan_pcp=7,dl_src=00:06:07:08:09:0a,dl_dst=00:01:02:03:04:05,nw_src=127.0.0.1,nw_dst=127.0.0.1,nw_ttl=64,tp_src=81,tp_dst=82',
+    'udp,in_port=ANY,dl_vlan=99,dl_vlan_pcp=7,vlan_tci1=0x0000,dl_src=00:06:07:08:09:0a,dl_dst=00:01:02:03:04:05,nw_src=127.0.0.1,nw_dst=127.0.0.1,nw_tos=0,nw_ecn=0,nw_ttl=64,nw_frag=no,tp_src=81,tp_dst=82'],
   ['pkt_mark=1,arp,in_port=2,dl_src=50:54:00:00:00:02,dl_dst=50:54:00:00:00:01',
     'pkt_mark=0x1,arp,in_port=2,vlan_tci=0x0000,dl_src=50:54:00:00:00:02,dl_dst=50:54:00:00:00:01,arp_spa=0.0.0.0,arp_tpa=0.0.0.0,arp_op=0,arp_sha=00:00:00:00:00:00,arp_tha=00:00:00:00:00:00'],
 ];
