@@ -16,6 +16,7 @@ import { formatMac, parseMacKey, VLAN_CFI } from './flowkey.js';
 import { xlate, datapathActionsLine } from './xlate.js';
 import type { SystemClock } from '../base/clock.js';
 import { Bond, BOND_BUCKETS } from './bond.js';
+import { parseIpv4, formatIpv4 } from './tunnel.js';
 
 export type CommandResult = { ok: string } | { error: string };
 
@@ -158,6 +159,7 @@ export function switchCommands(sw: Switch, clock: SystemClock): CommandSpec[] {
       },
     },
     ...bondCommands(sw, clock),
+    ...tunnelCommands(sw),
     {
       name: 'time/stop', usage: '', minArgs: 0, maxArgs: 0,
       handler: () => { clock.stop(); return { ok: '' }; },
@@ -197,7 +199,7 @@ function dpifShow(sw: Switch): string {
       for (const p of [...b.ports.values()].sort((x, y) => (x.name < y.name ? -1 : x.name > y.name ? 1 : 0))) {
         const ofp = p.ofport === OFPP_LOCAL ? '65534' : String(p.ofport);
         const dp = p.odp === null ? 'none' : String(p.odp);
-        const type = p.patchPeer !== null ? `patch: peer=${p.patchPeer}` : p.netdev!.displayType;
+        const type = p.patchPeer !== null ? `patch: peer=${p.patchPeer}` : p.tunnel ? p.tunnel.display : p.netdev!.displayType;
         out.push(`    ${p.name} ${ofp}/${dp}: (${type})`);
       }
     }
@@ -364,3 +366,93 @@ function bondCommands(sw: Switch, clock: SystemClock): CommandSpec[] {
     },
   ];
 }
+
+// ----------------------------------------------------------------- tunnels
+
+function parsePrefix(text: string): { ip: number; len: number } | null {
+  const [addr, lenText] = text.split('/');
+  const ip = parseIpv4(addr ?? '');
+  const len = lenText === undefined ? 32 : Number(lenText);
+  if (ip === null || !Number.isInteger(len) || len < 0 || len > 32) return null;
+  return { ip, len };
+}
+
+function tunnelCommands(sw: Switch): CommandSpec[] {
+  const t = sw.tunnels;
+  const bridgeOfIface = (iface: string): string | undefined => {
+    for (const of of sw.bridges.values()) {
+      const p = of.portsByName.get(iface);
+      if (p && (p.netdev?.displayType === 'dummy-internal' || p.ofport === OFPP_LOCAL || p.netdev instanceof DummyNetdev)) return of.name;
+    }
+    return undefined;
+  };
+  const invalidate = (): void => { for (const d of sw.dpifs.values()) d.invalidate(); };
+  return [
+    {
+      name: 'netdev-dummy/ip4addr', usage: '[netdev] ipaddr/mask-prefix-len', minArgs: 2, maxArgs: 2,
+      handler: ([iface, addr]) => {
+        const br = bridgeOfIface(iface!);
+        if (!br) return { error: 'Unknown Dummy Interface\n' };
+        const p = parsePrefix(addr!);
+        if (!p) return { error: 'Invalid IP format\n' };
+        t.addAddress(br, p.ip, p.len);
+        invalidate();
+        return { ok: 'OK\n' };
+      },
+    },
+    {
+      name: 'ovs/route/add', usage: 'ip/plen output_bridge [gw] [pkt_mark=mark] [src=src_ip]', minArgs: 2, maxArgs: 5,
+      handler: ([prefix, bridge, ...rest]) => {
+        const p = parsePrefix(prefix!);
+        if (!p) return { error: `Invalid parameters\n` };
+        if (!sw.bridges.has(bridge!)) return { error: `Error while inserting route.\n` };
+        let src: number | null = null;
+        for (const r of rest) if (r.startsWith('src=')) src = parseIpv4(r.slice(4));
+        t.addRoute(p.ip, p.len, bridge!, src);
+        invalidate();
+        return { ok: 'OK\n' };
+      },
+    },
+    {
+      name: 'ovs/route/del', usage: 'ip/plen [pkt_mark=mark]', minArgs: 1, maxArgs: 2,
+      handler: ([prefix]) => {
+        const p = parsePrefix(prefix!);
+        const i = p ? t.routes.findIndex((r) => r.len === p.len && r.prefix === ((p.ip & (p.len ? (~0 << (32 - p.len)) >>> 0 : 0)) >>> 0)) : -1;
+        if (i < 0) return { error: 'Not found\n' };
+        t.routes.splice(i, 1);
+        invalidate();
+        return { ok: 'OK\n' };
+      },
+    },
+    { name: 'ovs/route/show', usage: '', minArgs: 0, maxArgs: 0, handler: () => ({ ok: t.routeShow() }) },
+    {
+      name: 'tnl/neigh/set', usage: 'BRIDGE IP MAC', minArgs: 3, maxArgs: 3,
+      handler: ([bridge, ip, mac]) => {
+        const a = parseIpv4(ip!);
+        const m = parseMacKey(mac!);
+        if (a === null || m === null) return { error: 'bad IP or MAC address\n' };
+        if (!sw.bridges.has(bridge!)) return { error: 'no such bridge\n' };
+        t.neigh.set(a, { mac: m, bridge: bridge! });
+        invalidate();
+        return { ok: 'OK\n' };
+      },
+    },
+    { name: 'tnl/neigh/show', usage: '', minArgs: 0, maxArgs: 0, handler: () => ({ ok: t.neighShow(formatMac) }) },
+    {
+      name: 'tnl/neigh/flush', usage: '', minArgs: 0, maxArgs: 0,
+      handler: () => { t.neigh.clear(); invalidate(); return { ok: 'OK\n' }; },
+    },
+    {
+      name: 'tnl/ports/show', usage: '[-v]', minArgs: 0, maxArgs: 1,
+      handler: () => {
+        const lines = ['Listening ports:'];
+        const ports = new Map<number, string>();
+        for (const of of sw.bridges.values()) for (const p of of.ports.values()) if (p.tunnel) ports.set(p.tunnel.dstPort, `${p.tunnel.type}_sys_${p.tunnel.dstPort}`);
+        for (const [port, name] of [...ports].sort((a, b) => a[0] - b[0])) lines.push(`${name} (${port}) ref_cnt=1`);
+        return { ok: lines.join('\n') + '\n' };
+      },
+    },
+  ];
+}
+
+export { formatIpv4 };

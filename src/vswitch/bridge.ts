@@ -22,6 +22,8 @@ import { Dpif } from './dpif.js';
 import { Ofproto, OFPP_LOCAL, type OfPort } from './ofproto.js';
 import { rebuildBundles } from './bundles.js';
 import { decodeLacpdu, encodeLacpdu } from './lacp.js';
+import { TunnelTables, TUNNEL_TYPES, parseTunnel, arpSender } from './tunnel.js';
+import { extractFlowKey } from './flowkey.js';
 import { parseMacKey, formatMac } from './flowkey.js';
 import { xlate, type XlateRegistry } from './xlate.js';
 import { DEFAULT_AGING_S, DEFAULT_MAX_ENTRIES } from './fdb.js';
@@ -72,6 +74,7 @@ const DATAPATHS: Record<string, { type: string; name: string }> = {
 export class Switch implements XlateRegistry {
   readonly dpifs = new Map<string, Dpif>();
   readonly bridges = new Map<string, Ofproto>();
+  readonly tunnels = new TunnelTables();
   private ifaces = new Map<string, IfaceState>();    // by interface name
 
   constructor(private readonly clock: Clock, private readonly netdevs: NetdevFactory) {}
@@ -97,6 +100,7 @@ export class Switch implements XlateRegistry {
 
   /** Translates a packet that missed the megaflow cache. */
   private upcall(dpif: Dpif, key: Record<string, number>, frame: Buffer, now: number) {
+    if (key.tun_src) return this.tunnelUpcall(dpif, key, now);
     for (const of of this.bridges.values()) {
       if (of.dpif !== dpif) continue;
       const p = of.portByOdp(key.in_port!);
@@ -107,12 +111,54 @@ export class Switch implements XlateRegistry {
         if (bond?.lacp && bond.lacp.receive(p.name, decodeLacpdu(frame), now)) this.bondChanged(of);
         return { actions: [], fields: ['in_port', 'dl_type', 'dl_dst'], effects: [], rules: [], cacheable: false };
       }
+      // ARP replies seen by a bridge that owns a tunnel address teach the neighbour table (tnl/neigh).
+      let snooped = false;
+      if (key.dl_type === 0x0806 && this.tunnels.addrs.has(of.name)) {
+        const a = arpSender(frame);
+        if (a && a.op === 2) this.tunnels.neigh.set(a.ip, { mac: a.mac, bridge: of.name });
+        snooped = true;
+      }
       const r = xlate(this, { ofproto: of, inOfport: p.ofport, flow: key, now, mayLearn: true, wantTrace: false });
       for (const why of r.dropReasons) dpif.drop(`drop: ${why}`);
-      return { actions: r.actions, fields: r.fields, effects: r.effects, rules: r.rules, cacheable: true };
+      return { actions: r.actions, fields: r.fields, effects: r.effects, rules: r.rules, cacheable: r.cacheable && !snooped, macDeps: r.macDeps };
     }
     dpif.drop('drop: packet on a port of no bridge');
     return { actions: [], fields: ['in_port'], effects: [], rules: [], cacheable: true };
+  }
+
+  /** A decapsulated packet: enters the bridge of the tunnel port matching (outer source, VNI). */
+  private tunnelUpcall(dpif: Dpif, key: Record<string, number>, now: number) {
+    const fields = ['in_port', 'tun_src', 'tun_id', 'tun_dst'];
+    let best: { of: Ofproto; port: OfPort; score: number } | null = null;
+    for (const of of this.bridges.values()) {
+      if (of.dpif !== dpif) continue;
+      for (const p of of.ports.values()) {
+        const t = p.tunnel;
+        if (!t || t.dstPort !== key.in_port) continue;
+        if (t.remoteIp !== 'flow' && t.remoteIp !== key.tun_src) continue;
+        if (t.inKey !== 'flow' && t.inKey !== key.tun_id) continue;
+        const score = Number(t.remoteIp !== 'flow') + Number(t.inKey !== 'flow');
+        if (!best || score > best.score) best = { of, port: p, score };
+      }
+    }
+    if (!best) {
+      dpif.drop('drop: tunnel packet matches no tunnel port');
+      return { actions: [], fields, effects: [], rules: [], cacheable: true };
+    }
+    const r = xlate(this, { ofproto: best.of, inOfport: best.port.ofport, flow: key, now, mayLearn: true, wantTrace: false });
+    for (const why of r.dropReasons) dpif.drop(`drop: ${why}`);
+    return { actions: r.actions, fields: [...new Set([...fields, ...r.fields])], effects: r.effects, rules: r.rules, cacheable: r.cacheable, macDeps: r.macDeps };
+  }
+
+  /** Injects a frame the switch itself originates as if the bridge's own port had sent it. */
+  sendFromLocal(bridge: string, frame: Buffer): void {
+    const of = this.bridges.get(bridge);
+    const local = of?.ports.get(OFPP_LOCAL);
+    if (!of || !local) return;
+    const key = extractFlowKey(frame, local.odp ?? 0);
+    if (!key) return;
+    const r = xlate(this, { ofproto: of, inOfport: OFPP_LOCAL, flow: key, now: this.clock.now(), mayLearn: true, wantTrace: false });
+    of.dpif.execute(r.actions, frame);
   }
 
   reconfigure(config: SwitchConfig): void {
@@ -194,6 +240,15 @@ export class Switch implements XlateRegistry {
       if (peer === i.name) { fail(`${i.name}: patch peer must not be self`); return; }
       const ofport = of.allocOfport(i.ofportRequest, taken);
       const port: OfPort = { ofport, name: i.name, ifaceUuid: i.uuid, portName: p.name, odp: null, netdev: null, patchPeer: peer, bundle: of.bundleId(p.name), type: 'patch' };
+      of.addPort(port);
+      this.ifaces.set(i.name, { cfg: i, bridge: b.name, port, error: null });
+      return;
+    }
+    if (TUNNEL_TYPES.has(i.type)) {
+      const t = parseTunnel(i.name, i.type, i.options);
+      if (typeof t === 'string') { fail(t); return; }
+      const ofport = of.allocOfport(i.ofportRequest, taken);
+      const port: OfPort = { ofport, name: i.name, ifaceUuid: i.uuid, portName: p.name, odp: t.dstPort, netdev: null, patchPeer: null, bundle: of.bundleId(p.name), type: i.type, tunnel: t };
       of.addPort(port);
       this.ifaces.set(i.name, { cfg: i, bridge: b.name, port, error: null });
       return;
@@ -283,6 +338,7 @@ function needsRebuild(st: IfaceState, i: InterfaceConfig, p: PortConfig): boolea
   if (!st.port) return JSON.stringify([...st.cfg.options]) !== JSON.stringify([...i.options]) || st.cfg.ofportRequest !== i.ofportRequest;
   if (i.ofportRequest !== null && st.port.ofport !== i.ofportRequest && st.port.ofport !== OFPP_LOCAL) return true;
   if (i.type === 'patch' && st.cfg.options.get('peer') !== i.options.get('peer')) return true;
+  if (TUNNEL_TYPES.has(i.type) && JSON.stringify([...st.cfg.options].sort()) !== JSON.stringify([...i.options].sort())) return true;
   return false;
 }
 

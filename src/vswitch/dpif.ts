@@ -20,7 +20,8 @@
 import type { Netdev } from '../netdev/netdev.js';
 import { executeActions, type DpAction } from './odp.js';
 import { MegaflowCache, type HitEffect, type RuleCounters } from './megaflow.js';
-import { extractFlowKey, type FlowKey } from './flowkey.js';
+import { extractFlowKey, type FlowKey, type TunnelMetadata } from './flowkey.js';
+import { vxlanDecap } from './tunnel.js';
 
 export interface UpcallResult {
   readonly actions: readonly DpAction[];
@@ -30,6 +31,8 @@ export interface UpcallResult {
   readonly rules: readonly RuleCounters[];
   /** False for decisions that must not be cached (e.g. depend on the packet's payload). */
   readonly cacheable: boolean;
+  /** MACs whose MAC-table entries the decision depends on beyond dl_src/dl_dst of the key. */
+  readonly macDeps?: readonly number[];
 }
 
 export type UpcallHandler = (key: FlowKey, frame: Buffer, now: number) => UpcallResult;
@@ -86,10 +89,10 @@ export class Dpif {
   }
 
   /** Processes a batch of frames received on datapath port `odp`. */
-  receive(odp: number, frames: readonly Buffer[]): void {
+  receive(odp: number, frames: readonly Buffer[], tun?: TunnelMetadata): void {
     const now = this.now();
     for (const frame of frames) {
-      const key = extractFlowKey(frame, odp);
+      const key = extractFlowKey(frame, odp, tun);
       if (!key) { this.drop('datapath_drop_short_frame'); continue; }
       let actions: readonly DpAction[];
       const mf = this.useCache ? this.cache.lookup(key) : undefined;
@@ -105,7 +108,7 @@ export class Dpif {
         const r = this.upcall(key, frame, now);
         for (const rc of r.rules) { rc.n_packets++; rc.n_bytes += frame.length; rc.used = now; }
         if (this.useCache && r.cacheable) {
-          const m = this.cache.insert(key, r.fields, r.actions, r.effects, r.rules);
+          const m = this.cache.insert(key, r.fields, r.actions, r.effects, r.rules, r.macDeps);
           m.packets++; m.bytes += frame.length; m.used = now;
         }
         actions = r.actions;
@@ -119,6 +122,11 @@ export class Dpif {
       const p = this.ports.get(port);
       if (p) p.netdev.send([f]);
       else this.drop('datapath_drop_invalid_port');
+    }, (vport, f) => {
+      // Decapsulated packets come back in on the tunnel's virtual port, carrying their tunnel metadata.
+      const d = vxlanDecap(f);
+      if (!d) { this.drop('datapath_drop_tunnel_pop_error'); return; }
+      this.receive(vport, [Buffer.from(d.inner)], { tun_id: d.vni, tun_src: d.src, tun_dst: d.dst });
     });
   }
 }

@@ -37,6 +37,8 @@ export interface Megaflow {
   readonly actions: readonly DpAction[];
   readonly effects: readonly HitEffect[];
   readonly rules: readonly RuleCounters[];
+  /** MACs whose MAC-table entries the decision read beyond the key's own (e.g. in an underlay bridge). */
+  readonly macDeps: readonly number[];
   packets: number;
   bytes: number;
   used: number;
@@ -106,7 +108,7 @@ export class MegaflowCache {
   }
 
   /** Installs a megaflow for `key` under `fields` (the translation's mask). */
-  insert(key: FlowKey, fields: readonly string[], actions: readonly DpAction[], effects: readonly HitEffect[], rules: readonly RuleCounters[]): Megaflow {
+  insert(key: FlowKey, fields: readonly string[], actions: readonly DpAction[], effects: readonly HitEffect[], rules: readonly RuleCounters[], macDeps: readonly number[] = []): Megaflow {
     if (this.count >= this.limit) this.flush();
     const sorted = [...new Set(fields)].sort();
     const sig = sorted.join(',');
@@ -117,7 +119,7 @@ export class MegaflowCache {
       this.subtables.push(st);
     }
     const values = sorted.map((f) => key[f] ?? 0);
-    const mf: Megaflow = { fields: sorted, values, key: maskedKey(key, sorted), actions, effects, rules, packets: 0, bytes: 0, used: 0 };
+    const mf: Megaflow = { fields: sorted, values, key: maskedKey(key, sorted), actions, effects, rules, macDeps, packets: 0, bytes: 0, used: 0 };
     const h = hashFields(key, sorted);
     const bucket = st.flows.get(h);
     if (!bucket) { st.flows.set(h, [mf]); this.count++; }
@@ -130,7 +132,7 @@ export class MegaflowCache {
   }
 
   private macsOf(mf: Megaflow): number[] {
-    const out: number[] = [];
+    const out: number[] = [...mf.macDeps];
     for (let i = 0; i < mf.fields.length; i++) {
       if (mf.fields[i] === 'dl_src' || mf.fields[i] === 'dl_dst') out.push(mf.values[i]!);
     }

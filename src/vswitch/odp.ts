@@ -11,7 +11,13 @@ export type DpAction =
   | { readonly t: 'output'; readonly port: number }
   | { readonly t: 'push_vlan'; readonly vid: number; readonly pcp: number; readonly tpid?: number }
   | { readonly t: 'pop_vlan' }
-  | { readonly t: 'userspace'; readonly reason: string; readonly handler: (frame: Buffer) => void };
+  | { readonly t: 'userspace'; readonly reason: string; readonly handler: (frame: Buffer) => void }
+  /** Runs nested actions on a copy, so what they do (e.g. encapsulation) does not leak into later actions. */
+  | { readonly t: 'clone'; readonly actions: readonly DpAction[] }
+  /** Wraps the packet in outer headers (VXLAN over IPv4/UDP); the lengths and checksums are per packet. */
+  | { readonly t: 'tnl_push'; readonly encap: (inner: Buffer) => Buffer; readonly text: string }
+  /** Strips a tunnel header and hands the inner packet back to the datapath with its tunnel metadata. */
+  | { readonly t: 'tnl_pop'; readonly vport: number };
 
 export function formatDpActions(actions: readonly DpAction[]): string {
   if (actions.length === 0) return 'drop';
@@ -23,6 +29,9 @@ export function formatDpActions(actions: readonly DpAction[]): string {
         : `push_vlan(vid=${a.vid},pcp=${a.pcp})`;
       case 'pop_vlan': return 'pop_vlan';
       case 'userspace': return `userspace(${a.reason})`;
+      case 'clone': return `clone(${formatDpActions(a.actions)})`;
+      case 'tnl_push': return `tnl_push(${a.text})`;
+      case 'tnl_pop': return `tnl_pop(${a.vport})`;
     }
   }).join(',');
 }
@@ -49,8 +58,9 @@ export function pushVlan(frame: Buffer, vid: number, pcp: number, tpid = TPID_80
   return out;
 }
 
-/** Runs actions on one frame; `send(port, frame)` transmits. */
-export function executeActions(actions: readonly DpAction[], frame: Buffer, send: (port: number, frame: Buffer) => void): void {
+/** Runs actions on one frame; `send(port, frame)` transmits, `pop(vport, frame)` decapsulates. */
+export function executeActions(actions: readonly DpAction[], frame: Buffer, send: (port: number, frame: Buffer) => void,
+  pop: (vport: number, frame: Buffer) => void = () => undefined): void {
   let pkt = frame;
   for (const a of actions) {
     switch (a.t) {
@@ -58,6 +68,9 @@ export function executeActions(actions: readonly DpAction[], frame: Buffer, send
       case 'push_vlan': pkt = pushVlan(pkt, a.vid, a.pcp, a.tpid); break;
       case 'pop_vlan': pkt = popVlan(pkt); break;
       case 'userspace': a.handler(pkt); break;
+      case 'clone': executeActions(a.actions, pkt, send, pop); break;
+      case 'tnl_push': pkt = a.encap(pkt); break;
+      case 'tnl_pop': pop(a.vport, pkt); break;
     }
   }
 }

@@ -19,6 +19,7 @@ import type { Bundle } from './normal.js';
 import type { Dpif } from './dpif.js';
 import type { RuleCounters } from './megaflow.js';
 import type { Bond } from './bond.js';
+import type { TunnelConfig } from './tunnel.js';
 
 export const OFPP_LOCAL = 65534;
 export const OFPP_NONE = 0xffff;
@@ -36,6 +37,8 @@ export interface OfPort {
   readonly patchPeer: string | null;
   readonly bundle: BundleId;
   readonly type: string;
+  /** For tunnel ports (their `odp` is the shared virtual port, numbered by UDP port). */
+  readonly tunnel?: TunnelConfig;
 }
 
 /** A field match with a mask; fields named as in the flow key. `EXACT` as mask means all bits. */
@@ -134,13 +137,13 @@ export class Ofproto {
     if (!p) return undefined;
     this.ports.delete(ofport);
     this.portsByName.delete(p.name);
-    if (p.odp !== null) this.dpif.removePort(p.odp);
+    if (p.odp !== null && !p.tunnel) this.dpif.removePort(p.odp);
     p.netdev?.close();
     return p;
   }
 
   portByOdp(odp: number): OfPort | undefined {
-    for (const p of this.ports.values()) if (p.odp === odp) return p;
+    for (const p of this.ports.values()) if (p.odp === odp && !p.tunnel) return p;
     return undefined;
   }
 

@@ -23,10 +23,15 @@ import type { HitEffect, RuleCounters } from './megaflow.js';
 import { OFPP_LOCAL, type Ofproto, type OfAction, type OfPort } from './ofproto.js';
 import { normal } from './normal.js';
 import { VLAN_CFI, formatMac } from './flowkey.js';
+import { type TunnelTables, vxlanEncap, arpRequest, formatIpv4, udpSourcePort } from './tunnel.js';
 
 export interface XlateRegistry {
   /** Finds the bridge port (interface) named `name` in any bridge, for patch peers. */
   portByInterfaceName(name: string): { ofproto: Ofproto; port: OfPort } | undefined;
+  readonly bridges: ReadonlyMap<string, Ofproto>;
+  readonly tunnels: TunnelTables;
+  /** Sends a frame the switch originates (an ARP request for a VTEP) out of a bridge, as its own port would. */
+  sendFromLocal(bridge: string, frame: Buffer): void;
 }
 
 export interface XlateResult {
@@ -37,6 +42,9 @@ export interface XlateResult {
   /** Trace text (when requested), without the final "Datapath actions:" line. */
   readonly trace: string[];
   readonly dropReasons: string[];
+  readonly macDeps: number[];
+  /** False when the decision must be re-made for every packet (e.g. waiting for ARP). */
+  readonly cacheable: boolean;
 }
 
 export interface XlateInput {
@@ -59,6 +67,8 @@ class Ctx {
   readonly rules: RuleCounters[] = [];
   readonly trace: string[] = [];
   readonly drops: string[] = [];
+  readonly macDeps = new Set<number>();
+  cacheable = true;
   committedTci: number;
   depth = 0;
 
@@ -76,13 +86,18 @@ class Ctx {
     else this.line(indent, `-> ${reason}`);
   }
 
-  /** Emits actions so the datapath packet carries `tci`, then outputs on datapath port `odp`. */
-  output(odp: number, tci: number): void {
+  /** Emits actions so the datapath packet carries `tci`. */
+  commitVlan(tci: number): void {
     if (tci !== this.committedTci) {
       if (this.committedTci & VLAN_CFI) this.actions.push({ t: 'pop_vlan' });
       if (tci & VLAN_CFI) this.actions.push({ t: 'push_vlan', vid: tci & 0xfff, pcp: (tci >> 13) & 7 });
       this.committedTci = tci;
     }
+  }
+
+  /** Commits the tag `tci` needs, then outputs on datapath port `odp`. */
+  output(odp: number, tci: number): void {
+    this.commitVlan(tci);
     this.actions.push({ t: 'output', port: odp });
   }
 }
@@ -97,6 +112,8 @@ export function xlate(reg: XlateRegistry, input: XlateInput): XlateResult {
     rules: ctx.rules,
     trace: ctx.trace,
     dropReasons: ctx.drops,
+    macDeps: [...ctx.macDeps],
+    cacheable: ctx.cacheable,
   };
 }
 
@@ -177,12 +194,79 @@ function outputPort(ctx: Ctx, of: Ofproto, ofport: number, tci: number, flow: Re
     flow.vlan_tci = saved!;
     return;
   }
+  if (p.tunnel) { outputTunnel(ctx, p, tci, flow, indent); return; }
+  if (ofport === OFPP_LOCAL && ctx.reg.tunnels.addrs.has(of.name) && tunnelPop(ctx, of, flow, indent)) return;
   if (p.odp === null) { ctx.drop(indent, `port ${p.name} is not in the datapath`); return; }
   ctx.output(p.odp, tci);
 }
 
+/**
+ * A packet for one of this bridge's tunnel addresses, to the UDP port of a
+ * tunnel, is decapsulated instead of delivered to the bridge's own port.
+ */
+function tunnelPop(ctx: Ctx, of: Ofproto, flow: Record<string, number>, indent: number): boolean {
+  ctx.fields.add('dl_type').add('nw_proto').add('nw_dst').add('tp_dst');
+  if (flow.dl_type !== 0x0800 || flow.nw_proto !== 17) return false;
+  if (!ctx.reg.tunnels.ownsAddress(of.name, flow.nw_dst ?? 0)) return false;
+  let known = false;
+  for (const b of ctx.reg.bridges.values()) for (const p of b.ports.values()) if (p.tunnel?.dstPort === flow.tp_dst) known = true;
+  if (!known) return false;
+  ctx.line(indent, `-> tunnel packet to ${formatIpv4(flow.nw_dst!)}: decapsulating (tnl_pop)`);
+  ctx.commitVlan(0);
+  ctx.actions.push({ t: 'tnl_pop', vport: flow.tp_dst! });
+  return true;
+}
+
+/** Encapsulates towards the tunnel's remote VTEP and sends the result through the underlay bridge. */
+function outputTunnel(ctx: Ctx, p: OfPort, tci: number, flow: Record<string, number>, indent: number): void {
+  const t = p.tunnel!;
+  if (t.remoteIp === 'flow') ctx.fields.add('tun_dst');
+  if (t.outKey === 'flow') ctx.fields.add('tun_id');
+  const remote = t.remoteIp === 'flow' ? flow.tun_dst ?? 0 : t.remoteIp;
+  const vni = t.outKey === 'flow' ? flow.tun_id ?? 0 : t.outKey;
+  const tables = ctx.reg.tunnels;
+  const route = tables.lookup(remote);
+  if (!route) { ctx.drop(indent, `native tunnel routing failed for ${formatIpv4(remote)}`); return; }
+  const underlay = ctx.reg.bridges.get(route.bridge);
+  if (!underlay) { ctx.drop(indent, `route to ${formatIpv4(remote)} names unknown bridge ${route.bridge}`); return; }
+  const src = t.localIp ?? route.src;
+  const neigh = tables.neigh.get(remote);
+  if (!neigh) {
+    // Resolve the VTEP first; the packet is dropped, as in OVS. Not cached: the next packet must look again.
+    ctx.cacheable = false;
+    ctx.drop(indent, `neighbor cache miss for ${formatIpv4(remote)} on bridge ${route.bridge}, sending ARP request`);
+    const req = arpRequest(underlay.settings.mac, src, remote);
+    const reg = ctx.reg, bridge = route.bridge;
+    ctx.actions.push({ t: 'userspace', reason: 'arp', handler: () => reg.sendFromLocal(bridge, req) });
+    return;
+  }
+  const sport = udpSourcePort(((flow.dl_src ?? 0) ^ (flow.dl_dst ?? 0) ^ (flow.nw_src ?? 0) ^ (flow.nw_dst ?? 0)) >>> 0);
+  const params = { dstMac: neigh.mac, srcMac: underlay.settings.mac, src, dst: remote, vni, udpSrc: sport, udpDst: t.dstPort, ttl: t.ttl, tos: t.tos, df: t.dfDefault };
+  ctx.line(indent, `-> output to native tunnel ${p.name}: ${formatIpv4(src)} -> ${formatIpv4(remote)} vni ${vni} via ${route.bridge}`);
+  ctx.commitVlan(tci);
+  // The encapsulated packet enters the underlay bridge as if its own port had sent it.
+  const outer: Record<string, number> = {
+    in_port: OFPP_LOCAL, dl_src: underlay.settings.mac, dl_dst: neigh.mac, vlan_tci: 0, dl_type: 0x0800,
+    nw_src: src, nw_dst: remote, nw_proto: 17, tp_src: sport, tp_dst: t.dstPort, tun_id: 0, tun_src: 0, tun_dst: 0,
+  };
+  const savedActions = ctx.actions.splice(0), savedTci = ctx.committedTci;
+  const savedFields = new Set(ctx.fields);
+  ctx.committedTci = 0;
+  xlateBridge(ctx, underlay, OFPP_LOCAL, outer, indent);
+  const nested = ctx.actions.splice(0);
+  ctx.actions.push(...savedActions, { t: 'clone', actions: [{ t: 'tnl_push', encap: (inner) => vxlanEncap(inner, params), text: `vxlan(vni=${vni},dst=${formatIpv4(remote)})` }, ...nested] });
+  ctx.committedTci = savedTci;
+  // The underlay's fields describe the outer packet, not this packet's key; its MAC-table reads become dependencies.
+  ctx.fields.clear();
+  for (const f of savedFields) ctx.fields.add(f);
+  ctx.fields.add('dl_src').add('dl_dst').add('nw_src').add('nw_dst');
+  ctx.macDeps.add(neigh.mac).add(underlay.settings.mac);
+}
+
 function doNormal(ctx: Ctx, of: Ofproto, inOfport: number, flow: Record<string, number>, indent: number): void {
   ctx.fields.add('dl_src').add('dl_dst').add('vlan_tci');
+  if (flow.dl_src !== undefined) ctx.macDeps.add(flow.dl_src);
+  if (flow.dl_dst !== undefined) ctx.macDeps.add(flow.dl_dst);
   const inPort = of.ports.get(inOfport);
   const inBundle = inPort && of.bundles.get(inPort.bundle);
   if (!inBundle) {

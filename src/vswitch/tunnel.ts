@@ -1,0 +1,235 @@
+/**
+ * Userspace tunnelling (after OVS's "native tunnelling"): VXLAN ports,
+ * the routing table that says which bridge owns the way to a remote VTEP
+ * (`ovs/route/add`), the neighbour table that gives the next hop's MAC
+ * (`tnl/neigh/set`, learned from ARP replies), and the encapsulation /
+ * decapsulation of frames.
+ *
+ * Encapsulation: a frame output to a tunnel port gets outer Ethernet
+ * (neighbour MAC <- underlay bridge MAC), IPv4 (local -> remote, TTL 64, DF,
+ * valid checksum), UDP (source port from a hash of the inner flow, so ECMP
+ * spreads flows; destination 4789 or dst_port; checksum 0) and VXLAN (I flag,
+ * VNI) headers, then enters the underlay bridge as if its own port had sent
+ * it. With no neighbour entry, an ARP request for the remote goes out of the
+ * underlay bridge instead and the frame is dropped, as in OVS.
+ *
+ * Decapsulation: a VXLAN packet addressed to a local VTEP address that the
+ * underlay bridge would deliver to its own port is decapsulated instead, and
+ * enters the overlay bridge on the tunnel port whose remote_ip is the outer
+ * source and whose key is the VNI (or `flow`); none matching is a drop.
+ */
+export interface TunnelConfig {
+  readonly type: 'vxlan' | 'geneve' | 'gre';
+  readonly remoteIp: number | 'flow';
+  readonly localIp: number | null;
+  readonly inKey: number | 'flow';
+  readonly outKey: number | 'flow';
+  readonly dstPort: number;
+  readonly ttl: number;
+  readonly tos: number;
+  readonly dfDefault: boolean;
+  /** Options as dpif/show prints them. */
+  readonly display: string;
+}
+
+export const TUNNEL_TYPES = new Set(['vxlan', 'geneve', 'gre']);
+const DEFAULT_PORTS: Record<string, number> = { vxlan: 4789, geneve: 6081, gre: 0 };
+
+export function parseIpv4(s: string): number | null {
+  const m = /^(\d{1,3})\.(\d{1,3})\.(\d{1,3})\.(\d{1,3})$/.exec(s);
+  if (!m) return null;
+  const parts = m.slice(1).map(Number);
+  if (parts.some((p) => p > 255)) return null;
+  return ((parts[0]! << 24) >>> 0) + (parts[1]! << 16) + (parts[2]! << 8) + parts[3]!;
+}
+
+export function formatIpv4(ip: number): string {
+  return [ip >>> 24, (ip >>> 16) & 255, (ip >>> 8) & 255, ip & 255].join('.');
+}
+
+function parseKey(v: string | undefined): number | 'flow' | null {
+  if (v === undefined) return 0;
+  if (v === 'flow') return 'flow';
+  const n = Number(v);
+  return Number.isInteger(n) && n >= 0 && n < 2 ** 32 ? n : null;
+}
+
+/** Validates a tunnel interface's options; returns the config or OVS's error text. */
+export function parseTunnel(name: string, type: string, options: ReadonlyMap<string, string>): TunnelConfig | string {
+  const t = type as TunnelConfig['type'];
+  const remote = options.get('remote_ip');
+  const remoteIp = remote === 'flow' ? 'flow' : remote ? parseIpv4(remote) : null;
+  if (remoteIp === null) return `${name}: ${type} type requires valid 'remote_ip' argument`;
+  const local = options.get('local_ip');
+  const localIp = local ? parseIpv4(local) : null;
+  if (local && localIp === null) return `${name}: ${type} type requires valid 'local_ip' argument`;
+  const key = options.get('key');
+  const inKey = parseKey(options.get('in_key') ?? key), outKey = parseKey(options.get('out_key') ?? key);
+  if (inKey === null || outKey === null) return `${name}: ${type} type requires valid 'key' argument`;
+  const dstPort = options.has('dst_port') ? Number(options.get('dst_port')) : DEFAULT_PORTS[t]!;
+  if (!Number.isInteger(dstPort) || dstPort < 0 || dstPort > 65535) return `${name}: ${type} type requires valid 'dst_port' argument`;
+  const known = new Set(['remote_ip', 'local_ip', 'key', 'in_key', 'out_key', 'dst_port', 'ttl', 'tos', 'df_default', 'csum', 'packet_type', 'exts', 'egress_pkt_mark']);
+  for (const k of options.keys()) if (!known.has(k)) return `${name}: ${type} type does not support '${k}' option`;
+  // dpif/show shows options sorted, in_key+out_key as key, df_default=true omitted.
+  const shown: [string, string][] = [];
+  if (options.has('dst_port')) shown.push(['dst_port', String(dstPort)]);
+  if (inKey === outKey) { if (key !== undefined || options.has('in_key')) shown.push(['key', String(inKey)]); }
+  else { shown.push(['in_key', String(inKey)], ['out_key', String(outKey)]); }
+  if (local) shown.push(['local_ip', local]);
+  shown.push(['remote_ip', remote!]);
+  for (const k of ['tos', 'ttl', 'csum']) if (options.has(k)) shown.push([k, options.get(k)!]);
+  if (options.get('df_default') === 'false') shown.push(['df_default', 'false']);
+  shown.sort((a, b) => (a[0] < b[0] ? -1 : 1));
+  return {
+    type: t, remoteIp, localIp, inKey, outKey, dstPort,
+    ttl: Number(options.get('ttl') ?? 64) || 64,
+    tos: Number(options.get('tos') ?? 0) || 0,
+    dfDefault: options.get('df_default') !== 'false',
+    display: `${type}: ${shown.map(([k, v]) => `${k}=${v}`).join(', ')}`,
+  };
+}
+
+// ----------------------------------------------------------- routes and neighbours
+
+export interface Route { prefix: number; len: number; bridge: string; src: number | null }
+
+export class TunnelTables {
+  readonly routes: Route[] = [];
+  /** Bridge-owned addresses (netdev-dummy/ip4addr), by bridge. */
+  readonly addrs = new Map<string, { ip: number; len: number }[]>();
+  /** ip -> { mac, bridge } */
+  readonly neigh = new Map<number, { mac: number; bridge: string }>();
+
+  addAddress(bridge: string, ip: number, len: number): void {
+    const list = this.addrs.get(bridge) ?? [];
+    if (!list.some((a) => a.ip === ip)) list.push({ ip, len });
+    this.addrs.set(bridge, list);
+  }
+
+  ownsAddress(bridge: string, ip: number): boolean {
+    return (this.addrs.get(bridge) ?? []).some((a) => a.ip === ip);
+  }
+
+  addRoute(prefix: number, len: number, bridge: string, src: number | null): void {
+    const mask = len === 0 ? 0 : (~0 << (32 - len)) >>> 0;
+    const r = { prefix: (prefix & mask) >>> 0, len, bridge, src };
+    const i = this.routes.findIndex((x) => x.prefix === r.prefix && x.len === len);
+    if (i >= 0) this.routes[i] = r; else this.routes.push(r);
+  }
+
+  /** Longest-prefix match; the source is the route's, else an address of the bridge in the prefix. */
+  lookup(dst: number): { bridge: string; src: number } | null {
+    let best: Route | null = null;
+    for (const r of this.routes) {
+      const mask = r.len === 0 ? 0 : (~0 << (32 - r.len)) >>> 0;
+      if (((dst & mask) >>> 0) === r.prefix && (!best || r.len > best.len)) best = r;
+    }
+    if (!best) return null;
+    const src = best.src ?? this.addrs.get(best.bridge)?.[0]?.ip ?? null;
+    return src === null ? null : { bridge: best.bridge, src };
+  }
+
+  routeShow(): string {
+    const lines = ['Route Table:'];
+    for (const r of [...this.routes].sort((a, b) => b.len - a.len || a.prefix - b.prefix)) {
+      const src = r.src ?? this.addrs.get(r.bridge)?.[0]?.ip;
+      lines.push(`User: ${formatIpv4(r.prefix)}/${r.len} dev ${r.bridge}${src !== undefined ? ` SRC ${formatIpv4(src)}` : ''}`);
+    }
+    return lines.join('\n') + '\n';
+  }
+
+  neighShow(formatMac: (m: number) => string): string {
+    const lines = [`${'IP'.padEnd(46)}${'MAC'.padEnd(20)}Bridge`, '='.repeat(90)];
+    for (const [ip, e] of [...this.neigh].sort((a, b) => a[0] - b[0])) {
+      lines.push(`${formatIpv4(ip).padEnd(46)}${formatMac(e.mac).padEnd(20)}${e.bridge}`);
+    }
+    return lines.join('\n') + '\n';
+  }
+}
+
+// ----------------------------------------------------------------- packets
+
+function ipChecksum(b: Buffer, off: number, len: number): number {
+  let sum = 0;
+  for (let i = off; i < off + len; i += 2) sum += b.readUInt16BE(i);
+  while (sum > 0xffff) sum = (sum & 0xffff) + (sum >>> 16);
+  return ~sum & 0xffff;
+}
+
+export interface EncapParams {
+  dstMac: number; srcMac: number; src: number; dst: number; vni: number;
+  udpSrc: number; udpDst: number; ttl: number; tos: number; df: boolean;
+}
+
+let ipId = 0;
+
+/** Wraps `inner` in Ethernet/IPv4/UDP/VXLAN (RFC 7348 §5). */
+export function vxlanEncap(inner: Buffer, p: EncapParams): Buffer {
+  const out = Buffer.alloc(50 + inner.length);
+  out.writeUIntBE(p.dstMac, 0, 6);
+  out.writeUIntBE(p.srcMac, 6, 6);
+  out.writeUInt16BE(0x0800, 12);
+  const ip = 14;
+  out[ip] = 0x45;
+  out[ip + 1] = p.tos;
+  out.writeUInt16BE(20 + 8 + 8 + inner.length, ip + 2);
+  out.writeUInt16BE(ipId = (ipId + 1) & 0xffff, ip + 4);
+  out.writeUInt16BE(p.df ? 0x4000 : 0, ip + 6);
+  out[ip + 8] = p.ttl;
+  out[ip + 9] = 17;
+  out.writeUInt32BE(p.src >>> 0, ip + 12);
+  out.writeUInt32BE(p.dst >>> 0, ip + 16);
+  out.writeUInt16BE(ipChecksum(out, ip, 20), ip + 10);
+  const udp = ip + 20;
+  out.writeUInt16BE(p.udpSrc, udp);
+  out.writeUInt16BE(p.udpDst, udp + 2);
+  out.writeUInt16BE(8 + 8 + inner.length, udp + 4);
+  out.writeUInt16BE(0, udp + 6);
+  out.writeUInt32BE(0x08000000, udp + 8);
+  out.writeUInt32BE((p.vni << 8) >>> 0, udp + 12);
+  inner.copy(out, 50);
+  return out;
+}
+
+export interface Decapsulated { inner: Buffer; vni: number; src: number; dst: number; udpDst: number }
+
+/** Parses an Ethernet/IPv4/UDP/VXLAN packet; null if it is not one (RFC 7348 §5). */
+export function vxlanDecap(f: Buffer): Decapsulated | null {
+  if (f.length < 50 || f.readUInt16BE(12) !== 0x0800) return null;
+  const ihl = (f[14]! & 0x0f) * 4;
+  if ((f[14]! >> 4) !== 4 || ihl < 20 || f[23] !== 17) return null;
+  const udp = 14 + ihl;
+  if (f.length < udp + 16) return null;
+  if (!(f.readUInt32BE(udp + 8) & 0x08000000)) return null;     // I flag: VNI valid
+  return {
+    inner: f.subarray(udp + 16),
+    vni: f.readUInt32BE(udp + 12) >>> 8,
+    src: f.readUInt32BE(26), dst: f.readUInt32BE(30),
+    udpDst: f.readUInt16BE(udp + 2),
+  };
+}
+
+/** An ARP request "who-has target tell src" from `mac` (RFC 826). */
+export function arpRequest(mac: number, src: number, target: number): Buffer {
+  const f = Buffer.alloc(42);
+  f.writeUIntBE(0xffffffffffff, 0, 6);
+  f.writeUIntBE(mac, 6, 6);
+  f.writeUInt16BE(0x0806, 12);
+  f.writeUInt16BE(1, 14); f.writeUInt16BE(0x0800, 16); f[18] = 6; f[19] = 4;
+  f.writeUInt16BE(1, 20);
+  f.writeUIntBE(mac, 22, 6);
+  f.writeUInt32BE(src >>> 0, 28);
+  f.writeUInt32BE(target >>> 0, 38);
+  return f;
+}
+
+/** If `f` is an ARP reply (or request), its sender's IP and MAC. */
+export function arpSender(f: Buffer): { ip: number; mac: number; op: number } | null {
+  if (f.length < 42 || f.readUInt16BE(12) !== 0x0806 || f.readUInt16BE(16) !== 0x0800 || f[18] !== 6 || f[19] !== 4) return null;
+  return { op: f.readUInt16BE(20), mac: f.readUIntBE(22, 6), ip: f.readUInt32BE(28) };
+}
+
+export function udpSourcePort(hash: number): number {
+  // RFC 7348 §5: a hash of the inner frame in the dynamic range 49152-65535.
+  return 49152 + (hash % 16384);
+}
