@@ -9,12 +9,13 @@ type CommandMain = (argv: string[]) => Promise<number>;
 const commands: Record<string, { summary: string; load: () => Promise<CommandMain> }> = {
   'ovsdb-server': { summary: 'OVSDB server (RFC 7047), drop-in for ovsdb-server', load: async () => (await import('./ovsdb-server.js')).main },
   'ovsdb-tool': { summary: 'offline database file tool, drop-in for ovsdb-tool', load: async () => (await import('./ovsdb-tool.js')).main },
+  'vswitchd': { summary: 'the switch daemon, drop-in for ovs-vswitchd', load: async () => (await import('./vswitchd.js')).main },
   'start': { summary: 'start Weft\'s daemons with default directories', load: async () => (await import('./service.js')).start },
   'stop': { summary: 'stop Weft\'s daemons', load: async () => (await import('./service.js')).stop },
   'status': { summary: 'show whether Weft\'s daemons run', load: async () => (await import('./service.js')).status },
   'restart': { summary: 'stop then start Weft\'s daemons', load: async () => (await import('./service.js')).restart },
-  'vsctl': { summary: 'configure the switch database, drop-in for ovs-vsctl', load: async () => (await import('./vsctl.js')).main },
   'appctl': { summary: 'send a command to a running daemon, drop-in for ovs-appctl', load: async () => (await import('./appctl.js')).main },
+  'vsctl': { summary: 'configure the switch database, drop-in for ovs-vsctl', load: async () => (await import('./vsctl.js')).main },
 };
 
 function usage(): string {
