@@ -13,7 +13,7 @@ import { DbFile, readSchemaRecord } from '../ovsdb/file.js';
 import { parseSchemaJson, canonicalSchemaJson, schemasEqual, type SchemaInfo } from '../ovsdb/file-schema.js';
 import { snapshotRecord } from '../ovsdb/file-replay.js';
 import { ShowLogPrinter } from '../ovsdb/file-show.js';
-import { ovsJson } from '../ovsdb/ovs-json.js';
+import { ovsJson, jsonParseErrorText } from '../ovsdb/ovs-json.js';
 
 const PROGRAM = 'ovsdb-tool';
 const VERSION = '0.1.0';
@@ -237,7 +237,7 @@ function readSchemaFile(file: string): { json: unknown; info: SchemaInfo } {
   try {
     json = JSON.parse(text);
   } catch (e) {
-    throw new OvsdbError('failed to read schema', `"${file}" could not be read as JSON (${jsonErrorText(text, e)})`);
+    throw new OvsdbError('failed to read schema', `"${file}" could not be read as JSON (${jsonParseErrorText(text, e)})`);
   }
   try {
     return { json, info: parseSchemaJson(json) };
@@ -245,26 +245,6 @@ function readSchemaFile(file: string): { json: unknown; info: SchemaInfo } {
     if (!(e instanceof OvsdbError)) throw e;
     throw new OvsdbError(e.tag, `failed to parse "${file}" as ovsdb schema: ${e.details}`, e.syntax !== undefined ? { syntax: e.syntax } : {});
   }
-}
-
-/** An approximation of OVS's JSON parser messages, with its line/column/byte position. */
-function jsonErrorText(text: string, e: unknown): string {
-  const msg = e instanceof Error ? e.message : String(e);
-  const posMatch = /position (\d+)/.exec(msg);
-  let pos = posMatch ? Number(posMatch[1]) : text.length;
-  let what: string;
-  if (text.trim() === '') what = 'empty input stream';
-  else if (!posMatch || pos >= text.length) { pos = text.length; what = 'unexpected end of input'; }
-  else if (/[A-Za-z]/.test(text[pos]!)) {
-    const word = /^[A-Za-z0-9_]+/.exec(text.slice(pos))![0];
-    pos += word.length;
-    what = `invalid keyword '${word}'`;
-  } else if (/non-whitespace/.test(msg)) what = 'trailing garbage at end of input';
-  else what = 'syntax error expecting value';
-  const before = text.slice(0, pos);
-  const line = before.split('\n').length - 1;
-  const column = pos - (before.lastIndexOf('\n') + 1);
-  return `line ${line}, column ${column}, byte ${Buffer.byteLength(before)}: ${what}`;
 }
 
 function schemaFile(ctx: Context, arg: string | undefined): SchemaInfo {

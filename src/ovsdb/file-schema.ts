@@ -134,7 +134,7 @@ class MemberParser {
       const unused = Object.keys(this.json).filter((k) => !this.used.has(k));
       if (unused.length === 1) this.raise(`Member '${unused[0]}' is present but not allowed here.`);
       else if (unused.length > 1) {
-        const first = ovsOrder(unused)[0];
+        const first = ovsOrder(Object.keys(this.json)).find((k) => !this.used.has(k));
         this.raise(`Member '${first}' and ${unused.length - 1} other member${unused.length > 2 ? 's' : ''} are present but not allowed here.`);
       }
     }

@@ -155,6 +155,11 @@ export class DbFile {
     return this.writer ? this.writer.size : this.readonlySize;
   }
 
+  /** Disk flushes done for appends (one per group commit). */
+  get syncCount(): number {
+    return this.writer?.syncCount ?? 0;
+  }
+
   /** Records in the file (schema included) since it was opened or last compacted. */
   get records(): number {
     return this.recordCount;

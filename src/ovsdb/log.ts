@@ -41,6 +41,7 @@
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { createHash } from 'node:crypto';
+import { jsonParseErrorText } from './ovs-json.js';
 
 export const STANDALONE_MAGIC = 'JSON';
 export const CLUSTERED_MAGIC = 'CLUSTER';
@@ -141,7 +142,10 @@ export function scanLog(buf: Buffer, name: string, options: ScanOptions = {}): L
     const header = readHeaderLine(buf, offset);
     const m = header.complete ? HEADER_RE.exec(header.text) : null;
     if (!m || m[1] !== STANDALONE_MAGIC || Number(m[2]) === 0) {
-      const line = header.text.split('\n')[0];
+      // OVS's header parser cuts the line after the magic once it has seen the space
+      // that ends it, and prints the line only up to that cut.
+      const lead = /^OVSDB [^ \n]* /.exec(header.text);
+      const line = lead ? lead[0].slice(0, -1) : header.text.split('\n')[0];
       return stop(records, offset, new OvsdbError('syntax error', `${name}: parse error at offset ${offset} in header line "${line}"`));
     }
     const length = Number(m[2]);
@@ -159,7 +163,7 @@ export function scanLog(buf: Buffer, name: string, options: ScanOptions = {}): L
     try {
       json = JSON.parse(body.toString('utf8'));
     } catch (e) {
-      return stop(records, offset, new OvsdbError('syntax error', `${name}: ${length} bytes starting at offset ${dataOffset} are not valid JSON (${(e as Error).message})`));
+      return stop(records, offset, new OvsdbError('syntax error', `${name}: ${length} bytes starting at offset ${dataOffset} are not valid JSON (${jsonParseErrorText(body.toString('utf8'), e)})`));
     }
     if (typeof json !== 'object' || json === null || Array.isArray(json)) {
       return stop(records, offset, new OvsdbError('syntax error', `${name}: ${length} bytes starting at offset ${dataOffset} are not a JSON object`));
@@ -208,6 +212,7 @@ export class LogWriter {
   private pending: PendingBatch | null = null;
   private flushing: Promise<void> | null = null;
   private closed = false;
+  private syncs = 0;
 
   private constructor(private readonly file: string, fd: number, offset: number, truncatePending: boolean) {
     this.fd = fd;
@@ -244,6 +249,11 @@ export class LogWriter {
     return this.offset;
   }
 
+  /** Disk flushes done for appends so far (one per group commit). */
+  get syncCount(): number {
+    return this.syncs;
+  }
+
   /** Appends `records` durably; batches handed in meanwhile share one write and one sync. */
   appendBatch(records: readonly (object | string)[]): Promise<void> {
     if (this.closed) return Promise.reject(new OvsdbError('I/O error', `${this.file}: log is closed`));
@@ -263,6 +273,7 @@ export class LogWriter {
     try {
       writeAllSync(this.fd, data, this.offset);
       fs.fdatasyncSync(this.fd);
+      this.syncs++;
     } catch (e) {
       this.rollback();
       throw ioError(`${this.file}: write failed`, e);
@@ -317,6 +328,7 @@ export class LogWriter {
         this.prepareWrite();
         await writeAll(this.fd, data, this.offset);
         await new Promise<void>((res, rej) => fs.fdatasync(this.fd, (e) => (e ? rej(e) : res())));
+        this.syncs++;
         this.offset += data.length;
         for (const w of batch.waiters) w.resolve();
       } catch (e) {

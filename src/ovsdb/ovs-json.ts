@@ -175,3 +175,30 @@ function stripZeros(s: string): string {
   if (!s.includes('.')) return s;
   return s.replace(/0+$/, '').replace(/\.$/, '');
 }
+
+/**
+ * The message OVS's JSON parser gives for `text`, which JSON.parse rejected
+ * with `e`: "line L, column C, byte B: <what>". The position and the common
+ * cases (empty input, unexpected end, a bad keyword, trailing garbage) match
+ * OVS; rarer mistakes get a generic wording.
+ */
+export function jsonParseErrorText(text: string, e: unknown): string {
+  const msg = e instanceof Error ? e.message : String(e);
+  const posMatch = /position (\d+)/.exec(msg);
+  const firstToken = text.search(/\S/);
+  let pos = posMatch ? Number(posMatch[1]) : text.length;
+  if (!posMatch && firstToken >= 0 && /[A-Za-z]/.test(text[firstToken]!)) pos = firstToken;
+  let what: string;
+  if (text.trim() === '') what = 'empty input stream';
+  else if (pos >= text.length) { pos = text.length; what = 'unexpected end of input'; }
+  else if (/[A-Za-z]/.test(text[pos]!)) {
+    const word = /^[A-Za-z0-9_]+/.exec(text.slice(pos))![0];
+    pos += word.length;
+    what = `invalid keyword '${word}'`;
+  } else if (/non-whitespace/.test(msg)) what = 'trailing garbage at end of input';
+  else what = 'syntax error expecting value';
+  const before = text.slice(0, pos);
+  const line = before.split('\n').length - 1;
+  const column = pos - (before.lastIndexOf('\n') + 1);
+  return `line ${line}, column ${column}, byte ${Buffer.byteLength(before)}: ${what}`;
+}
