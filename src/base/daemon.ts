@@ -177,8 +177,6 @@ export function versionLine(program: string): string {
 export interface StartOptions {
   /** Printed before the shared option list by --help. */
   usage?: string;
-  /** The logger to configure; the process's own by default. */
-  vlog?: Vlog;
 }
 
 export interface DaemonContext {
@@ -221,7 +219,7 @@ export async function startDaemon(program: string, opts: DaemonOptions, start: S
   delete process.env[LOCKED_ENV];
   const control = role === undefined ? null : new net.Socket({ fd: CONTROL_FD, readable: true, writable: true });
   return runDaemon({ program, opts, role: role === 'detached' ? 'detached' : role === undefined ? 'in-process' : 'supervised',
-    pidfileLocked: locked !== undefined && locked === opts.pidfile, control, vlog: start.vlog ?? vlog });
+    pidfileLocked: locked !== undefined && locked === opts.pidfile, control, vlog });
 }
 
 interface RunArgs {
