@@ -21,14 +21,26 @@ const weft = path.join(root, 'bin/weft');
 interface Profile {
   name: string;
   env: Record<string, string>;
-  patterns: string[];      // scenario name substrings (run.py selection)
+  patterns: string[];      // scenario name substrings (run.py selection); [''] = all
+  /** Scenarios not expected to pass yet, with the reason (reported as todo, not failures). */
+  todo?: Record<string, string>;
 }
+
+const WEFT_VSWITCHD = `${weft} vswitchd --enable-dummy --disable-system --disable-system-route`;
 
 const profiles: Profile[] = [
   {
-    name: 'weft-ovsdb',
+    // Every component Weft's: the server, the file tool, the switch daemon.
+    name: 'weft',
+    env: { OVSDB_SERVER: `${weft} ovsdb-server`, OVSDB_TOOL: `${weft} ovsdb-tool`, VSWITCHD: WEFT_VSWITCHD },
+    patterns: [''],
+    todo: { 'of-': 'OpenFlow management connections are issue 8, in progress' },
+  },
+  {
+    // Weft's server under the real ovs-vswitchd, a demanding client (locks, monitor_cond_since, _Server).
+    name: 'weft-ovsdb+ovs-vswitchd',
     env: { OVSDB_SERVER: `${weft} ovsdb-server`, OVSDB_TOOL: `${weft} ovsdb-tool` },
-    patterns: [''],        // every scenario: Weft's server under the real switch daemon
+    patterns: [''],
   },
 ];
 
@@ -71,7 +83,8 @@ for (const p of profiles) {
     assert.ok(results.size > 0, `no scenario ran:\n${stderr.slice(-3000)}`);
   });
   for (const [name, passed] of results) {
-    test(`acceptance ${p.name}: ${name}`, () => {
+    const todo = Object.entries(p.todo ?? {}).find(([prefix]) => name.startsWith(prefix))?.[1];
+    test(`acceptance ${p.name}: ${name}`, todo ? { todo } : {}, () => {
       if (!passed) {
         const start = stderr.indexOf(name);
         assert.fail(`scenario failed:\n${start >= 0 ? stderr.slice(start, start + 2500) : stderr.slice(-2500)}`);
