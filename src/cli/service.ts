@@ -12,7 +12,7 @@
  */
 import * as fs from 'node:fs';
 import * as path from 'node:path';
-import { spawn, spawnSync } from 'node:child_process';
+import { spawnSync } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
 import * as net from 'node:net';
 import { Connection } from '../jsonrpc/connection.js';
@@ -52,7 +52,8 @@ function daemons(): Daemon[] {
     list.push({
       name: 'ovs-vswitchd',
       args: (d) => [
-        'vswitchd', '--no-chdir',
+        // The dummy datapath is enabled until real interfaces (TAP, AF_PACKET) are served.
+        'vswitchd', '--no-chdir', '--enable-dummy',
         `--pidfile=${path.join(d.run, 'ovs-vswitchd.pid')}`,
         `--log-file=${path.join(d.log, 'ovs-vswitchd.log')}`,
         `unix:${path.join(d.run, 'db.sock')}`,
@@ -101,16 +102,12 @@ async function waitFor(what: string, ms: number, probe: () => Promise<boolean>):
   }
 }
 
-function spawnDaemon(dm: Daemon, d: ServiceDirs): void {
-  const out = fs.openSync(path.join(d.log, `${dm.name}.out`), 'a');
-  const child = spawn(process.execPath, ['--enable-source-maps', mainJs, ...dm.args(d)], {
-    detached: true,
-    stdio: ['ignore', out, out],
-    env: childEnv(d),
-    cwd: '/',
+/** Starts a daemon with --detach: the launcher returns once the daemon is ready, or fails with its error. */
+function spawnDaemon(dm: Daemon, d: ServiceDirs): string | null {
+  const r = spawnSync(process.execPath, ['--enable-source-maps', mainJs, ...dm.args(d), '--detach'], {
+    stdio: ['ignore', 'pipe', 'pipe'], env: childEnv(d), encoding: 'utf8', timeout: 30_000,
   });
-  child.unref();
-  fs.closeSync(out);
+  return r.status === 0 ? null : (r.stderr || r.stdout || `exit status ${r.status}`).trim();
 }
 
 export async function start(argv: string[]): Promise<number> {
@@ -134,12 +131,14 @@ export async function start(argv: string[]): Promise<number> {
   for (const dm of daemons()) {
     const pid = pidOf(d, dm.name);
     if (pid) { process.stdout.write(`${dm.name} is already running (pid ${pid})\n`); continue; }
-    spawnDaemon(dm, d);
+    const err = spawnDaemon(dm, d);
+    if (err) {
+      process.stderr.write(`weft start: ${dm.name} did not start: ${err}\n`);
+      return 1;
+    }
     if (dm === OVSDB) {
       await waitFor('ovsdb-server', 10_000, async () => (await rpc<string[]>(sock, 'list_dbs', [])).includes('Open_vSwitch'));
       await initDatabase(sock);
-    } else {
-      await waitFor(dm.name, 10_000, async () => pidOf(d, dm.name) !== null);
     }
     process.stdout.write(`Started ${dm.name} (pid ${pidOf(d, dm.name) ?? '?'})\n`);
   }
