@@ -208,7 +208,7 @@ async function attempt(st: RunState): Promise<Attempt> {
 
   const built = snap.build({
     increment: opts.wait ? { table: 'Open_vSwitch', row: ovs.uuid, column: 'next_cfg' } : undefined,
-    comment: `${st.io.prog}: ${st.args}`,
+    comment: transactionComment(st),
     dryRun: opts.dryRun,
   });
   let status: 'success' | 'unchanged' = 'unchanged';
@@ -251,6 +251,16 @@ async function attempt(st: RunState): Promise<Attempt> {
     cmd.syntax.post(ctx, realUuid);
   }
   return { kind: 'done', status, nextCfg, newIfaces: newIfaces.map((u) => realUuid(u) ?? u) };
+}
+
+/** The transaction's comment (shown by `ovsdb-tool show-log`): who ran what, as ovs-vsctl writes it. */
+function transactionComment(st: RunState): string {
+  let parent = '';
+  try {
+    parent = fs.readFileSync(`/proc/${process.ppid}/cmdline`, 'latin1').split(/[\0\n]/)[0] ?? '';
+  } catch { /* not Linux */ }
+  // ovs-vsctl appends " (pid N)" after the parent's NUL-separated command line, which cuts it off.
+  return `${st.io.prog} (invoked by ${parent}): ${st.io.prog} ${st.args}`;
 }
 
 function sortedJson(v: unknown): string {

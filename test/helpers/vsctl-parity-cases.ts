@@ -272,7 +272,7 @@ export const SCENARIOS: Scenario[] = [
       '$V --may-exist add-port br-tun vxlan-0aa04921 -- set Interface vxlan-0aa04921 type=vxlan options:df_default=true options:in_key=flow options:local_ip=10.160.73.70 options:out_key=flow options:remote_ip=10.160.73.33',
       '$V set-controller br-int tcp:127.0.0.1:6633', '$V set-controller br-tun tcp:127.0.0.1:6633', '$V set-fail-mode br-tun secure',
       '$V set bridge br-int protocols=OpenFlow10,OpenFlow13', '$V get bridge br-int protocols', '$V set bridge br-int protocols=[OpenFlow10,OpenFlow19]',
-      '$V --columns=name,ofport,type find Interface type=patch', '$V set Bridge br-int other_config:mac-table-size=50000 -- set Bridge br-int external_ids:bridge-id=br-int',
+      paras('$V --columns=name,ofport,type find Interface type=patch'), '$V set Bridge br-int other_config:mac-table-size=50000 -- set Bridge br-int external_ids:bridge-id=br-int',
       '$V --if-exists del-port br-int patch-tun', '$V --may-exist add-port br-int patch-tun -- set Interface patch-tun type=patch options:peer=patch-int',
       '$V --may-exist add-br br-data -- add-port br-data external -- add-port br-data int-br-data -- set Interface int-br-data type=patch options:peer=phy-br-data',
       '$V --format=json --columns=name,external_ids,ofport list Interface patch-tun', '$V list-br', '$V br-exists br-int', '$V get-controller br-int', tree('$V show'),
