@@ -333,6 +333,7 @@ export async function runVsctl(argv: string[], io: VsctlIo): Promise<number> {
   let conn: Connection | null = null;
   let timer: NodeJS.Timeout | null = null;
   let log = new ConsoleLog(io.stderr, false);
+  let dbName = '';
   try {
     const { opts, commands } = parseCommandLine(argv, reg);
     if (opts.action !== 'run') {
@@ -355,6 +356,7 @@ export async function runVsctl(argv: string[], io: VsctlIo): Promise<number> {
     }
 
     opts.db ??= `unix:${io.env.OVS_RUNDIR ?? '/var/run/openvswitch'}/db.sock`;
+    dbName = opts.db;
     conn = await connectDb(opts.db, opts.retry);
     const serverSchema = parseDatabaseSchema(await conn.request('get_schema', [schema.name]));
     const st: RunState = { opts, commands, schema, serverSchema, conn, log, io, args: argv.map(escapeArg).join(' ') };
@@ -370,7 +372,7 @@ export async function runVsctl(argv: string[], io: VsctlIo): Promise<number> {
       if (r.waitForChange) {
         if (!watch.started) { await watch.start(); continue; }
         await watch.wait(seen);
-        if (!conn.isOpen) throw new VsctlError(`${opts.db}: database connection failed (Connection reset by peer)`);
+        if (!conn.isOpen) throw new VsctlError(`${opts.db}: database connection failed (End of file)`);
       }
     }
   } catch (e) {
@@ -380,6 +382,11 @@ export async function runVsctl(argv: string[], io: VsctlIo): Promise<number> {
     }
     if (e instanceof RpcError) {
       io.stderr(`${io.prog}: ${JSON.stringify(e.error)}\n`);
+      return 1;
+    }
+    if (e instanceof Error && e.message.startsWith('connection closed')) {
+      // The server went away mid-run: what ovs-vsctl reports when its session dies.
+      io.stderr(`${io.prog}: ${dbName}: database connection failed (End of file)\n`);
       return 1;
     }
     throw e;

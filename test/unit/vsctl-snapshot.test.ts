@@ -74,3 +74,12 @@ test('table formats', () => {
   assert.equal(formatTable(table, { ...DEFAULT_STYLE, cellFormat: 'bare', headings: false }, true), 'p1\n1 2\n');
   assert.equal(jsonToString({ b: [new Real(1)], a: {} }, true), '{\n  "a": {\n    },\n  "b": [\n    1]}');
 });
+
+test('smap iteration order is OVS hmap order (checked against ovs-vsctl list-dp-cap)', async () => {
+  const { hmapOrder, hashString } = await import('../../src/vsctl/hmap-order.js');
+  const keys = ['clone', 'ct_eventmask', 'ct_label', 'ct_mark', 'ct_state', 'ct_zero_snat', 'ct_zone', 'max_mpls_depth',
+    'max_vlan_headers', 'recirc', 'sample_nesting', 'trunc', 'ufid'];
+  assert.deepEqual(hmapOrder(keys, (k) => hashString(k)).join(' '),
+    'ufid sample_nesting recirc clone ct_label ct_eventmask ct_state ct_mark ct_zero_snat max_mpls_depth trunc max_vlan_headers ct_zone');
+  assert.deepEqual(hmapOrder(['ct_zero_snat', 'recirc'], (k) => hashString(k)), ['recirc', 'ct_zero_snat']);
+});
