@@ -220,15 +220,20 @@ export function isDefaultValue(type: ColumnTypeInfo, value: unknown): boolean {
  */
 export function snapshotRecord(schema: SchemaInfo, rows: DbRows, options: { comment?: string; date: number }): JsonObject {
   const record: JsonObject = {};
-  for (const [tname, table] of schema.tables) {
+  // Tables and columns go in the order ovsdb-server iterates its schema, so the
+  // snapshot's text is laid out as OVS lays out its own.
+  for (const tname of ovsOrder([...schema.tables.keys()])) {
+    const table = schema.tables.get(tname)!;
     const tableRows = rows.get(tname);
     if (!tableRows || tableRows.size === 0) continue;
+    const columnOrder = ovsOrder(['_uuid', '_version', ...table.columns.keys()]).filter((c) => table.columns.has(c));
     const out: JsonObject = {};
     for (const [uuid, row] of tableRows) {
       const cols: JsonObject = {};
-      for (const [cname, value] of Object.entries(row)) {
-        const column = table.columns.get(cname);
-        if (!column || !column.persistent || isDefaultValue(column.type, value)) continue;
+      for (const cname of columnOrder) {
+        const value = row[cname];
+        const column = table.columns.get(cname)!;
+        if (value === undefined || !column.persistent || isDefaultValue(column.type, value)) continue;
         cols[cname] = value;
       }
       out[uuid] = cols;

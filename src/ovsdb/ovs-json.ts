@@ -187,14 +187,17 @@ export function jsonParseErrorText(text: string, e: unknown): string {
   const posMatch = /position (\d+)/.exec(msg);
   const firstToken = text.search(/\S/);
   let pos = posMatch ? Number(posMatch[1]) : text.length;
-  if (!posMatch && firstToken >= 0 && /[A-Za-z]/.test(text[firstToken]!)) pos = firstToken;
+  if (!posMatch && firstToken >= 0) pos = firstToken;
   let what: string;
   if (text.trim() === '') what = 'empty input stream';
   else if (pos >= text.length) { pos = text.length; what = 'unexpected end of input'; }
-  else if (/[A-Za-z]/.test(text[pos]!)) {
+  else if (/[a-z]/.test(text[pos]!)) {
     const word = /^[A-Za-z0-9_]+/.exec(text.slice(pos))![0];
     pos += word.length;
     what = `invalid keyword '${word}'`;
+  } else if (!/[\s{}[\],:"\-0-9]/.test(text[pos]!)) {
+    const c = text.codePointAt(pos)!;
+    what = c >= 0x20 && c < 0x7f ? `invalid character '${text[pos]}'` : `invalid character U+${c.toString(16).padStart(4, '0')}`;
   } else if (/non-whitespace/.test(msg)) what = 'trailing garbage at end of input';
   else what = 'syntax error expecting value';
   const before = text.slice(0, pos);
