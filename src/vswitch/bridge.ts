@@ -185,7 +185,9 @@ export class Switch implements XlateRegistry {
       const of = this.bridges.get(b.name)!;
       const ordered = [...b.ports].sort((x, y) => Number(y.name === b.name) - Number(x.name === b.name));
       for (const p of ordered) for (const i of p.interfaces) {
-        if (!this.ifaces.has(i.name) && desired.get(i.name)?.bridge === b) this.addInterface(of, b, p, i);
+        if (desired.get(i.name)?.bridge !== b) continue;
+        if (!this.ifaces.has(i.name)) this.addInterface(of, b, p, i);
+        else this.updateInterface(i);
       }
       rebuildBundles(of, b, (name) => this.ifaces.get(name)?.port ?? null, now);
     }
@@ -266,6 +268,17 @@ export class Switch implements XlateRegistry {
     of.addPort(port);
     nd.onStateChange = () => this.onLinkChange(of);
     this.ifaces.set(i.name, { cfg: i, bridge: b.name, port, error: null });
+  }
+
+  /** Applies changed options (e.g. options:tx_pcap) and MTU to an interface that stays. */
+  private updateInterface(i: InterfaceConfig): void {
+    const st = this.ifaces.get(i.name)!;
+    const nd = st.port?.netdev;
+    if (!nd) return;
+    const same = JSON.stringify([...st.cfg.options].sort()) === JSON.stringify([...i.options].sort());
+    const error = same ? st.error : nd.setOptions(i.options);
+    if (i.mtuRequest && nd.mtu !== i.mtuRequest) nd.mtu = i.mtuRequest;
+    this.ifaces.set(i.name, { ...st, cfg: i, error });
   }
 
   private onLinkChange(of: Ofproto): void {
