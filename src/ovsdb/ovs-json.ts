@@ -187,7 +187,8 @@ export function jsonParseErrorText(text: string, e: unknown): string {
   const posMatch = /position (\d+)/.exec(msg);
   const firstToken = text.search(/\S/);
   let pos = posMatch ? Number(posMatch[1]) : text.length;
-  if (!posMatch && firstToken >= 0) pos = firstToken;
+  if (/end of (JSON )?input/i.test(msg)) pos = text.length;
+  else if (!posMatch && firstToken >= 0) pos = firstToken;
   let what: string;
   if (text.trim() === '') what = 'empty input stream';
   else if (pos >= text.length) { pos = text.length; what = 'unexpected end of input'; }
