@@ -17,7 +17,9 @@ export type DpAction =
   /** Wraps the packet in outer headers (VXLAN over IPv4/UDP); the lengths and checksums are per packet. */
   | { readonly t: 'tnl_push'; readonly encap: (inner: Buffer) => Buffer; readonly text: string }
   /** Strips a tunnel header and hands the inner packet back to the datapath with its tunnel metadata. */
-  | { readonly t: 'tnl_pop'; readonly vport: number };
+  | { readonly t: 'tnl_pop'; readonly vport: number }
+  /** Rewrites header fields an OpenFlow action changed (`set(ipv4(src=...))`); `apply` fixes checksums too. */
+  | { readonly t: 'set'; readonly text: string; readonly apply: (frame: Buffer) => Buffer };
 
 export function formatDpActions(actions: readonly DpAction[]): string {
   if (actions.length === 0) return 'drop';
@@ -32,6 +34,7 @@ export function formatDpActions(actions: readonly DpAction[]): string {
       case 'clone': return `clone(${formatDpActions(a.actions)})`;
       case 'tnl_push': return `tnl_push(${a.text})`;
       case 'tnl_pop': return `tnl_pop(${a.vport})`;
+      case 'set': return a.text;
     }
   }).join(',');
 }
@@ -71,6 +74,7 @@ export function executeActions(actions: readonly DpAction[], frame: Buffer, send
       case 'clone': executeActions(a.actions, pkt, send, pop); break;
       case 'tnl_push': pkt = a.encap(pkt); break;
       case 'tnl_pop': pop(a.vport, pkt); break;
+      case 'set': pkt = a.apply(pkt); break;
     }
   }
 }

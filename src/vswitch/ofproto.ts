@@ -17,9 +17,12 @@ import type { Netdev } from '../netdev/netdev.js';
 import { Fdb, type BundleId } from './fdb.js';
 import type { Bundle } from './normal.js';
 import type { Dpif } from './dpif.js';
-import type { RuleCounters } from './megaflow.js';
 import type { Bond } from './bond.js';
 import type { TunnelConfig } from './tunnel.js';
+import { FlowTables, type FlowRule } from '../openflow/flow-table.js';
+import { GroupTable } from '../openflow/group.js';
+import type { PacketIn } from '../openflow/packet-msgs.js';
+import { Classifier } from './classifier.js';
 
 export const OFPP_LOCAL = 65534;
 export const OFPP_NONE = 0xffff;
@@ -56,25 +59,10 @@ export function maskedEqual(a: number, b: number, mask: number): boolean {
   return hi === 0 && lo === 0;
 }
 
-export type OfAction =
-  | { readonly t: 'normal' }
-  | { readonly t: 'output'; readonly port: number }
-  | { readonly t: 'flood' }
-  | { readonly t: 'all' }
-  | { readonly t: 'in_port' }
-  | { readonly t: 'mod_vlan_vid'; readonly vid: number }
-  | { readonly t: 'mod_vlan_pcp'; readonly pcp: number }
-  | { readonly t: 'strip_vlan' };
+export type { OfAction } from '../openflow/actions.js';
 
-export interface Rule {
-  readonly table: number;
-  readonly priority: number;
-  readonly match: ReadonlyMap<string, FieldMatch>;
-  readonly actions: readonly OfAction[];
-  readonly cookie: bigint;
-  readonly counters: RuleCounters;
-  readonly created: number;
-}
+/** An OpenFlow rule (src/openflow/flow-table.ts): match, priority, actions, cookie, timeouts, counters. */
+export type Rule = FlowRule;
 
 export interface OfprotoSettings {
   name: string;
@@ -92,7 +80,13 @@ export class Ofproto {
   readonly fdb = new Fdb();
   /** Bonds by port name. */
   readonly bonds = new Map<string, Bond>();
-  rules: Rule[] = [];
+  /** OpenFlow tables 0..253, each a tuple-space classifier. */
+  readonly flows = new FlowTables<Rule>(() => new Classifier<Rule>());
+  readonly groups = new GroupTable();
+  /** Where packet-ins go (the connection manager installs it); null drops them. */
+  onPacketIn: ((pi: PacketIn) => void) | null = null;
+  /** A table miss becomes a packet-in (some OpenFlow 1.0-1.2 controller wants them); set by the connection manager. */
+  missToController = false;
   private nextBundleId = 1;
   private readonly bundleIds = new Map<string, BundleId>();
 
@@ -149,23 +143,24 @@ export class Ofproto {
 
   /** Resets the flow table to what the fail mode implies (no controller yet). */
   resetFlows(now: number): void {
-    this.rules = this.settings.failMode === 'standalone'
-      ? [{ table: 0, priority: 0, match: new Map(), actions: [{ t: 'normal' }], cookie: 0n, counters: { n_packets: 0, n_bytes: 0, used: 0 }, created: now }]
-      : [];
+    this.flows.clear();
+    if (this.settings.failMode === 'standalone') {
+      this.flows.insert({
+        table: 0, priority: 0, match: { fields: {}, masks: {} }, actions: [{ t: 'normal' }], cookie: 0n,
+        counters: { n_packets: 0, n_bytes: 0, used: now }, created: now, modified: now, idleTimeout: 0, hardTimeout: 0,
+        flags: 0, importance: 0,
+      });
+    }
     this.dpif.invalidate();
   }
 
-  /** Highest-priority rule of table 0 matching `flow`; also reports the fields examined. */
-  lookup(flow: Readonly<Record<string, number>>, examined: Set<string>): Rule | undefined {
-    for (const r of this.rules) {
-      if (r.table !== 0) continue;
-      let ok = true;
-      for (const [f, m] of r.match) {
-        examined.add(f);
-        if (!maskedEqual(flow[f] ?? 0, m.value, m.mask)) { ok = false; break; }
-      }
-      if (ok) return r;
-    }
-    return undefined;
+  /** Every rule, table by table, highest priority first. */
+  get rules(): Rule[] {
+    return [...this.flows.all()];
+  }
+
+  /** Highest-priority rule of `table` matching `flow`; also reports the fields examined. */
+  lookup(flow: Readonly<Record<string, unknown>>, examined: Set<string>, table = 0): Rule | undefined {
+    return this.flows.lookup(table, flow, examined);
   }
 }

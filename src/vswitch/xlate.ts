@@ -24,6 +24,13 @@ import { OFPP_LOCAL, type Ofproto, type OfAction, type OfPort } from './ofproto.
 import { normal } from './normal.js';
 import { VLAN_CFI, formatMac } from './flowkey.js';
 import { type TunnelTables, vxlanEncap, arpRequest, formatIpv4, udpSourcePort } from './tunnel.js';
+import { formatMatch } from '../packet/flow-syntax.js';
+import { formatAction } from '../openflow/action-syntax.js';
+import { applyEdit, learnFlowMod } from '../openflow/flow-edit.js';
+import { commitSets } from '../openflow/odp-commit.js';
+import { packetInMetadata } from '../openflow/packet-msgs.js';
+import type { OfAction as Act } from '../openflow/actions.js';
+import { OFPP, OFPR, OFPGT } from '../openflow/constants.js';
 
 export interface XlateRegistry {
   /** Finds the bridge port (interface) named `name` in any bridge, for patch peers. */
@@ -45,6 +52,8 @@ export interface XlateResult {
   readonly macDeps: number[];
   /** False when the decision must be re-made for every packet (e.g. waiting for ARP). */
   readonly cacheable: boolean;
+  /** The flow after the actions modified it (ofproto/trace's "Final flow"). */
+  readonly finalFlow?: Readonly<Record<string, number>>;
 }
 
 export interface XlateInput {
@@ -71,9 +80,24 @@ class Ctx {
   cacheable = true;
   committedTci: number;
   depth = 0;
+  /** The datapath's view of the header fields (what set actions were committed against). */
+  readonly committed: Record<string, unknown>;
+  /** OpenFlow 1.1+ action set (write_actions), executed when the pipeline ends. */
+  actionSet: Act[] = [];
+  /** `exit` was executed: stop every action list. */
+  exited = false;
+  resubmits = 0;
+  /** The rule whose actions run now (for packet-in cookie and table). */
+  rule: { cookie: bigint; table: number } = { cookie: 0n, table: 0 };
 
   constructor(readonly reg: XlateRegistry, readonly in0: XlateInput) {
     this.committedTci = in0.flow.vlan_tci ?? 0;
+    this.committed = { ...in0.flow };
+  }
+
+  /** Emits datapath set actions for the header fields the OpenFlow actions changed. */
+  commitSets(flow: Record<string, unknown>): void {
+    for (const s of commitSets(this.committed, flow)) this.actions.push({ t: 'set', text: s.text, apply: s.apply });
   }
 
   line(indent: number, text: string): void {
@@ -104,8 +128,10 @@ class Ctx {
 
 export function xlate(reg: XlateRegistry, input: XlateInput): XlateResult {
   const ctx = new Ctx(reg, input);
-  xlateBridge(ctx, input.ofproto, input.inOfport, { ...input.flow }, 0);
+  const flow = { ...input.flow };
+  xlateBridge(ctx, input.ofproto, input.inOfport, flow, 0);
   return {
+    finalFlow: flow,
     actions: ctx.actions,
     fields: [...ctx.fields],
     effects: ctx.effects,
@@ -117,41 +143,75 @@ export function xlate(reg: XlateRegistry, input: XlateInput): XlateResult {
   };
 }
 
+/** Translates an explicit action list (OpenFlow packet-out) instead of the bridge's tables. */
+export function xlateActions(reg: XlateRegistry, input: XlateInput, actions: readonly OfAction[]): XlateResult {
+  const ctx = new Ctx(reg, input);
+  const flow = { ...input.flow } as Record<string, number>;
+  for (const a of actions) {
+    if (ctx.exited) break;
+    doAction(ctx, input.ofproto, input.inOfport, flow, a, 0);
+  }
+  return {
+    actions: ctx.actions, fields: [...ctx.fields], effects: ctx.effects, rules: ctx.rules, trace: ctx.trace,
+    dropReasons: ctx.drops, macDeps: [...ctx.macDeps], cacheable: false,
+  };
+}
+
 function xlateBridge(ctx: Ctx, of: Ofproto, inOfport: number, flow: Record<string, number>, indent: number): void {
   if (++ctx.depth > MAX_DEPTH) { ctx.drop(indent, 'over max translation depth, dropping', true); return; }
   const title = `bridge("${of.name}")`;
   ctx.line(indent, title);
   ctx.line(indent, '-'.repeat(title.length));
   flow.in_port = inOfport;
-  const rule = of.lookup(flow, ctx.fields);
+  xlateTable(ctx, of, inOfport, flow, 0, indent);
+  // The OpenFlow 1.1+ action set runs when the pipeline ends.
+  const set = ctx.actionSet;
+  ctx.actionSet = [];
+  if (set.length && !ctx.exited) {
+    ctx.line(indent, 'Executing action set:');
+    for (const a of set) doAction(ctx, of, inOfport, flow, a, indent + 4);
+  }
+}
+
+const MAX_RESUBMITS = 4096;
+
+/** Looks the flow up in one OpenFlow table and runs the rule's actions (resubmit and goto_table recurse here). */
+function xlateTable(ctx: Ctx, of: Ofproto, inOfport: number, flow: Record<string, number>, table: number, indent: number, fromResubmit = false): void {
+  if (++ctx.resubmits > MAX_RESUBMITS || ctx.depth > MAX_DEPTH) { ctx.drop(indent, 'over max translation depth, dropping', true); return; }
+  const rule = of.lookup(flow, ctx.fields, table);
   if (!rule) {
-    ctx.line(indent, ' 0. No match.');
+    ctx.line(indent, ` ${table}. No match.`);
+    if (of.missToController && !fromResubmit) { toController(ctx, of, flow, 0xffff, OFPR.NO_MATCH, 0, null, indent + 4, 'CONTROLLER (table miss)'); return; }
     ctx.line(indent + 4, 'drop');
     ctx.drops.push('no matching flow');
     return;
   }
   ctx.rules.push(rule.counters);
-  const matchText = [...rule.match.keys()].length ? `${formatMatch(rule.match)}, ` : '';
-  ctx.line(indent, ` 0. ${matchText}priority ${rule.priority}${rule.cookie ? `, cookie 0x${rule.cookie.toString(16)}` : ''}`);
+  const matchText = formatMatch(rule.match);
+  ctx.line(indent, ` ${table}. ${matchText ? `${matchText}, ` : ''}priority ${rule.priority}${rule.cookie ? `, cookie 0x${rule.cookie.toString(16)}` : ''}`);
   if (rule.actions.length === 0) {
     ctx.line(indent + 4, 'drop');
     ctx.drops.push('dropped by flow');
     return;
   }
-  for (const a of rule.actions) doAction(ctx, of, inOfport, flow, a, indent + 4);
+  const saved = ctx.rule;
+  ctx.rule = { cookie: rule.cookie, table };
+  for (const a of rule.actions) {
+    if (ctx.exited) break;
+    doAction(ctx, of, inOfport, flow, a, indent + 4, table);
+  }
+  ctx.rule = saved;
 }
 
-function formatMatch(m: ReadonlyMap<string, { value: number; mask: number }>): string {
-  return [...m].map(([f, v]) => `${f}=${f.startsWith('dl_') ? formatMac(v.value) : v.value}`).join(',');
-}
-
-function doAction(ctx: Ctx, of: Ofproto, inOfport: number, flow: Record<string, number>, a: OfAction, indent: number): void {
+function doAction(ctx: Ctx, of: Ofproto, inOfport: number, flow: Record<string, number>, a: OfAction, indent: number, table = 0): void {
   switch (a.t) {
     case 'normal':
       ctx.line(indent, 'NORMAL');
       doNormal(ctx, of, inOfport, flow, indent + 1);
       return;
     case 'output':
+      if (a.port === OFPP.CONTROLLER) { toController(ctx, of, flow, a.maxLen ?? 0xffff, OFPR.ACTION, 0, null, indent, formatAction(a)); return; }
+      if (a.port === OFPP.TABLE) { ctx.line(indent, 'output:TABLE'); xlateTable(ctx, of, inOfport, flow, 0, indent); return; }
       ctx.line(indent, `output:${a.port === OFPP_LOCAL ? 'LOCAL' : a.port}`);
       if (a.port === inOfport) { ctx.drop(indent + 1, 'skipping output to input port'); return; }
       outputPort(ctx, of, a.port, flow.vlan_tci ?? 0, flow, indent + 1);
@@ -178,7 +238,123 @@ function doAction(ctx: Ctx, of: Ofproto, inOfport: number, flow: Record<string, 
       ctx.line(indent, 'strip_vlan');
       flow.vlan_tci = 0;
       return;
+    default:
+      doOpenFlowAction(ctx, of, inOfport, flow, a, indent, table);
   }
+}
+
+/** The OpenFlow actions beyond NORMAL switching: field writes, tables, groups, controller, learn. */
+function doOpenFlowAction(ctx: Ctx, of: Ofproto, inOfport: number, flow: Record<string, number>, a: Act, indent: number, table: number): void {
+  const text = formatAction(a);
+  switch (a.t) {
+    case 'controller':
+      toController(ctx, of, flow, a.maxLen, a.reason, a.controllerId, a.userdata, indent, text);
+      return;
+    case 'enqueue':
+      doAction(ctx, of, inOfport, flow, { t: 'output', port: a.port }, indent, table);
+      return;
+    case 'push_vlan':
+      ctx.line(indent, text);
+      if (!((flow.vlan_tci ?? 0) & VLAN_CFI)) flow.vlan_tci = VLAN_CFI;
+      return;
+    case 'resubmit': {
+      ctx.line(indent, text);
+      const savedPort = flow.in_port!;
+      const port = a.port === OFPP.IN_PORT ? inOfport : a.port;
+      flow.in_port = port;
+      ctx.depth++;
+      // A resubmit that finds nothing just drops (no table-miss packet-in).
+      xlateTable(ctx, of, port, flow, a.table === 255 ? table : a.table, indent + 1, true);
+      ctx.depth--;
+      flow.in_port = savedPort;
+      return;
+    }
+    case 'goto_table':
+      ctx.line(indent, text);
+      xlateTable(ctx, of, inOfport, flow, a.table, indent);
+      return;
+    case 'group': {
+      ctx.line(indent, text);
+      const g = of.groups.groups.get(a.group);
+      if (!g) { ctx.drop(indent + 1, `group ${a.group} does not exist`); return; }
+      let buckets = g.buckets;
+      if (g.type === OFPGT.SELECT && buckets.length) {
+        ctx.fields.add('dl_src').add('dl_dst');
+        const h = (((flow.dl_src ?? 0) % 65521) * 31 + ((flow.dl_dst ?? 0) % 65521)) >>> 0;
+        buckets = [buckets[h % buckets.length]!];
+      } else if (g.type === OFPGT.INDIRECT || g.type === OFPGT.FF) buckets = buckets.slice(0, 1);
+      for (const b of buckets) {
+        const copy = { ...flow };
+        const savedTci = ctx.committedTci;
+        for (const ba of b.actions) doAction(ctx, of, inOfport, copy, ba, indent + 4, table);
+        if (g.type === OFPGT.ALL) ctx.commitVlan(savedTci);
+      }
+      return;
+    }
+    case 'learn': {
+      ctx.line(indent, text);
+      const fm = learnFlowMod(a, flow, ctx.fields);
+      if (!ctx.in0.mayLearn) return;
+      const env = { version: 4, groupExists: (id: number) => of.groups.groups.has(id) };
+      const install = (now: number) => {
+        const old = of.flows.table(fm.tableId).findExact(fm.match, fm.priority);
+        if (old && JSON.stringify(old.actions, big) === JSON.stringify(fm.actions, big)) { old.modified = now; old.counters.used = now; return; }
+        try { of.flows.apply(fm, now, env); of.dpif.invalidate(); } catch { /* a learned flow that cannot be added is dropped, as in OVS */ }
+      };
+      install(ctx.in0.now);
+      ctx.effects.push(install);
+      return;
+    }
+    case 'note': case 'set_queue': case 'pop_queue': case 'meter':
+      ctx.line(indent, text);
+      return;
+    case 'exit':
+      ctx.line(indent, text);
+      ctx.exited = true;
+      return;
+    case 'clear_actions':
+      ctx.line(indent, text);
+      ctx.actionSet = [];
+      return;
+    case 'write_actions':
+      ctx.line(indent, text);
+      for (const w of a.actions) {
+        const i = ctx.actionSet.findIndex((x) => x.t === w.t);
+        if (i >= 0) ctx.actionSet.splice(i, 1);
+        ctx.actionSet.push(w);
+      }
+      return;
+    default: {
+      ctx.line(indent, text);
+      const r = applyEdit(flow, a, ctx.fields);
+      if (r && !r.ok) {
+        // dec_ttl on an expiring packet: the controllers hear of it (reason invalid_ttl) and the pipeline stops.
+        toController(ctx, of, flow, 0xffff, OFPR.INVALID_TTL, 0, null, indent + 1, 'invalid_ttl');
+        ctx.exited = true;
+      }
+    }
+  }
+}
+
+function big(_k: string, v: unknown): unknown {
+  return typeof v === 'bigint' ? `${v}` : v;
+}
+
+/** A packet-in: the packet as modified so far, with its pipeline metadata, to the bridge's controllers. */
+function toController(ctx: Ctx, of: Ofproto, flow: Record<string, number>, maxLen: number, reason: number, controllerId: number,
+  userdata: Uint8Array | null, indent: number, text: string): void {
+  ctx.line(indent, text);
+  ctx.commitVlan(flow.vlan_tci ?? 0);
+  ctx.commitSets(flow);
+  const metadata = packetInMetadata(flow);
+  const { cookie, table } = ctx.rule;
+  ctx.actions.push({
+    t: 'userspace',
+    reason: `pid=0,controller(reason=${reason},dont_send=${of.onPacketIn ? 0 : 1},continuation=0,recirc_id=1,rule_cookie=0x${cookie.toString(16)},controller_id=${controllerId},max_len=${maxLen})`,
+    handler: (frame) => of.onPacketIn?.({
+      data: frame.subarray(0, Math.min(frame.length, maxLen)), totalLen: frame.length, reason, tableId: table, cookie, metadata, userdata,
+    }),
+  });
 }
 
 function outputPort(ctx: Ctx, of: Ofproto, ofport: number, tci: number, flow: Record<string, number>, indent: number): void {
@@ -197,6 +373,7 @@ function outputPort(ctx: Ctx, of: Ofproto, ofport: number, tci: number, flow: Re
   if (p.tunnel) { outputTunnel(ctx, p, tci, flow, indent); return; }
   if (ofport === OFPP_LOCAL && ctx.reg.tunnels.addrs.has(of.name) && tunnelPop(ctx, of, flow, indent)) return;
   if (p.odp === null) { ctx.drop(indent, `port ${p.name} is not in the datapath`); return; }
+  ctx.commitSets(flow);
   ctx.output(p.odp, tci);
 }
 
