@@ -22,7 +22,7 @@
  * the result must fit (OVS reports "Datum crated by diff has size error",
  * spelling included). Applied diffs leave values sorted as OVS sorts them.
  *
- * A transaction applies whole or not at all: `applyTransaction` checks every
+ * A transaction applies whole or not at all: `Replay.apply` checks every
  * change against the schema first and throws an `OvsdbError` worded as
  * ovsdb-server's (unknown table or column, deleting a missing row, malformed
  * value) without touching `rows`. Replaying stops at such a record, as
@@ -60,46 +60,109 @@ export function emptyRows(schema: SchemaInfo): DbRows {
   return new Map([...schema.tables.keys()].map((t) => [t, new Map()]));
 }
 
-/** Applies one transaction record to `rows`, all or nothing (see the essay). */
+/**
+ * A set or map column being replayed: its elements by identity, unsorted, so a
+ * diff costs time in proportion to the diff, not to the column (replaying N
+ * diffs to one growing map would otherwise be quadratic). `finish` turns it
+ * back into a sorted wire value.
+ */
+class LiveDatum {
+  constructor(readonly type: ColumnTypeInfo, readonly elements: Map<string, [unknown, unknown]>) {}
+
+  static of(type: ColumnTypeInfo, value: unknown): LiveDatum {
+    const elements = new Map<string, [unknown, unknown]>();
+    for (const p of datumPairs(type, value)) elements.set(atomKey(type.key.type, p[0]), p);
+    return new LiveDatum(type, elements);
+  }
+
+  toValue(): unknown {
+    const pairs = [...this.elements.values()].sort((a, b) => compareAtoms(this.type.key.type, a[0], b[0]));
+    return pairsToValue(this.type, pairs);
+  }
+}
+
+type Undo = () => void;
+
+/**
+ * Replays transaction records into rows (see the essay): `apply` each record
+ * in file order, then `finish` for the rows in wire notation.
+ */
+export class Replay {
+  private readonly live: DbRows;
+
+  constructor(private readonly schema: SchemaInfo) {
+    this.live = emptyRows(schema);
+  }
+
+  /** Applies one transaction record, all or nothing; throws an `OvsdbError` when it cannot. */
+  apply(record: JsonObject): void {
+    applyRecord(this.schema, this.live, record, true);
+  }
+
+  /** The rows, every value in wire notation. */
+  finish(): DbRows {
+    for (const table of this.live.values()) {
+      for (const row of table.values()) {
+        for (const [c, v] of Object.entries(row)) if (v instanceof LiveDatum) row[c] = v.toValue();
+      }
+    }
+    return this.live;
+  }
+}
+
+/** Applies one transaction record to `rows` (wire values in and out), all or nothing. */
 export function applyTransaction(schema: SchemaInfo, rows: DbRows, record: JsonObject): void {
+  applyRecord(schema, rows, record, false);
+}
+
+function applyRecord(schema: SchemaInfo, rows: DbRows, record: JsonObject, live: boolean): void {
   const isDiff = record._is_diff === true;
   const staged: { table: string; uuid: string; row: JsonObject | null }[] = [];
-  for (const name of ovsOrder(Object.keys(record))) {
-    const value = record[name];
-    const table = schema.tables.get(name);
-    if (!table) {
-      if (name === '_date' && Number.isInteger(value)) continue;
-      if (name === '_is_diff' && typeof value === 'boolean') continue;
-      if (name === '_comment') continue;
-      throw syntax(record, 'unknown table', `No table named ${name}.`);
-    }
-    if (!isObject(value)) throw syntax(value, 'syntax error', 'object expected');
-    const tableRows = rows.get(name) ?? new Map<string, JsonObject>();
-    for (const uuidText of ovsOrder(Object.keys(value))) {
-      if (!UUID_RE.test(uuidText)) throw syntax(value, 'syntax error', `"${uuidText}" is not a valid UUID`);
-      const uuid = uuidText.toLowerCase();
-      const change = value[uuidText];
-      const old = tableRows.get(uuid);
-      if (change === null) {
-        if (!old) throw new OvsdbError('syntax error', `transaction deletes row ${uuid} that does not exist`);
-        staged.push({ table: name, uuid, row: null });
-        continue;
+  // Live datums shared with the current rows change in place; this undoes that on failure.
+  const undo: Undo[] = [];
+  try {
+    for (const name of Object.keys(record)) {
+      const value = record[name];
+      const table = schema.tables.get(name);
+      if (!table) {
+        if (name === '_date' && Number.isInteger(value)) continue;
+        if (name === '_is_diff' && typeof value === 'boolean') continue;
+        if (name === '_comment') continue;
+        throw syntax(record, 'unknown table', `No table named ${name}.`);
       }
-      if (!isObject(change)) throw syntax(change, 'syntax error', 'row must be JSON object');
-      const row: JsonObject = old ? { ...old } : {};
-      for (const cname of ovsOrder(Object.keys(change))) {
-        const column = table.columns.get(cname);
-        if (!column) throw syntax(change, 'unknown column', `No column ${cname} in table ${name}.`);
-        const v = change[cname];
-        if (old && isDiff && isComposite(column.type)) {
-          row[cname] = applyDiff(column.type, row[cname] ?? defaultValue(column.type), v);
-        } else {
-          checkValue(column.type, v, true);
-          row[cname] = v;
+      if (!isObject(value)) throw syntax(value, 'syntax error', 'object expected');
+      const tableRows = rows.get(name) ?? new Map<string, JsonObject>();
+      for (const uuidText of Object.keys(value)) {
+        if (!UUID_RE.test(uuidText)) throw syntax(value, 'syntax error', `"${uuidText}" is not a valid UUID`);
+        const uuid = uuidText.toLowerCase();
+        const change = value[uuidText];
+        const old = tableRows.get(uuid);
+        if (change === null) {
+          if (!old) throw new OvsdbError('syntax error', `transaction deletes row ${uuid} that does not exist`);
+          staged.push({ table: name, uuid, row: null });
+          continue;
         }
+        if (!isObject(change)) throw syntax(change, 'syntax error', 'row must be JSON object');
+        const row: JsonObject = old ? { ...old } : {};
+        for (const cname of Object.keys(change)) {
+          const column = table.columns.get(cname);
+          if (!column) throw syntax(change, 'unknown column', `No column ${cname} in table ${name}.`);
+          const v = change[cname];
+          if (old && isDiff && isComposite(column.type)) {
+            const current = row[cname] ?? defaultValue(column.type);
+            if (!live) row[cname] = applyDiff(column.type, current instanceof LiveDatum ? current.toValue() : current, v);
+            else row[cname] = applyLiveDiff(column.type, current, v, undo);
+          } else {
+            checkValue(column.type, v, true);
+            row[cname] = v;
+          }
+        }
+        staged.push({ table: name, uuid, row });
       }
-      staged.push({ table: name, uuid, row });
     }
+  } catch (e) {
+    for (const u of undo.reverse()) u();
+    throw e;
   }
   for (const { table, uuid, row } of staged) {
     let tableRows = rows.get(table);
@@ -107,6 +170,23 @@ export function applyTransaction(schema: SchemaInfo, rows: DbRows, record: JsonO
     if (row) tableRows.set(uuid, row);
     else tableRows.delete(uuid);
   }
+}
+
+function applyLiveDiff(type: ColumnTypeInfo, current: unknown, diff: unknown, undo: Undo[]): LiveDatum {
+  const datum = current instanceof LiveDatum ? current : LiveDatum.of(type, current);
+  const { elements } = datum;
+  for (const [k, v] of datumPairs(type, diff)) {
+    const key = atomKey(type.key.type, k);
+    const have = elements.get(key);
+    if (current instanceof LiveDatum) undo.push(have ? () => elements.set(key, have) : () => elements.delete(key));
+    if (!have) elements.set(key, [k, v]);
+    else if (isMap(type) && atomKey(type.value!.type, have[1]) !== atomKey(type.value!.type, v)) elements.set(key, [k, v]);
+    else elements.delete(key);
+  }
+  if (elements.size < type.min || elements.size > type.max) {
+    throw new OvsdbError('ovsdb error', 'Datum crated by diff has size error');
+  }
+  return datum;
 }
 
 /** A datum as a list of [key, value] atom pairs (value undefined for sets). */

@@ -38,7 +38,7 @@ import {
   LogWriter, OvsdbError, readLog,
 } from './log.js';
 import { parseSchemaJson, canonicalSchemaJson, type SchemaInfo } from './file-schema.js';
-import { applyTransaction, emptyRows, snapshotRecord, type DbRows } from './file-replay.js';
+import { Replay, snapshotRecord, type DbRows } from './file-replay.js';
 import { ovsJson } from './ovs-json.js';
 
 export type { DbRows } from './file-replay.js';
@@ -128,13 +128,13 @@ export class DbFile {
     const first = scan.records[0];
     if (!first) throw scan.error ?? new OvsdbError('ovsdb error', 'unexpected end of file reading schema');
     const schemaInfo = parseSchemaJson(first.json);
-    const rows = emptyRows(schemaInfo);
+    const replay = new Replay(schemaInfo);
     const warnings: string[] = [];
     let validEnd = scan.validEnd;
     let applied = 1;
     for (const rec of scan.records.slice(1)) {
       try {
-        applyTransaction(schemaInfo, rows, rec.json);
+        replay.apply(rec.json);
       } catch (e) {
         if (!(e instanceof OvsdbError)) throw e;
         warnings.push(e.message);
@@ -144,6 +144,7 @@ export class DbFile {
       applied++;
     }
     if (scan.warning && applied === scan.records.length) warnings.push(scan.warning);
+    const rows = replay.finish();
     const base = applied >= 2 ? scan.records[1]!.end : 0;
     const writer = options.readOnly ? null : LogWriter.open(file, validEnd);
     const dbFile = new DbFile(file, writer, validEnd, { base, recordCount: applied }, options);
