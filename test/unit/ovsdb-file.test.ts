@@ -6,7 +6,8 @@ import { spawnSync } from 'node:child_process';
 import { DbFile, COMPACT_MIN_BYTES, type DbRows } from '../../src/ovsdb/file.js';
 import { encodeRecord, readLog } from '../../src/ovsdb/log.js';
 import { parseSchemaJson, compareAtoms, type SchemaInfo, type ColumnTypeInfo } from '../../src/ovsdb/file-schema.js';
-import { datumPairs, defaultValue, applyDiff } from '../../src/ovsdb/file-replay.js';
+import { datumPairs, defaultValue, applyDiff, applyTransaction, emptyRows, Replay } from '../../src/ovsdb/file-replay.js';
+import fc from 'fast-check';
 import { startOvsdbServer, makeTempDir, skipUnlessTools, findTool, SCHEMAS } from '../helpers/ovsdb-server-process.js';
 import { RawRpcClient, type Json } from '../helpers/ovsdb-rpc.js';
 
@@ -233,6 +234,40 @@ test('file: applyDiff on maps and sets (unit)', () => {
   assert.deepEqual(applyDiff(map, ['map', [['a', 1], ['b', 2]]], ['map', [['b', 2], ['a', 3], ['c', 4]]]), ['map', [['a', 3], ['c', 4]]]);
   const uuids: ColumnTypeInfo = { key: { type: 'uuid' }, min: 0, max: Infinity };
   assert.deepEqual(applyDiff(uuids, ['uuid', U2], ['set', [['uuid', U1], ['uuid', U2.toUpperCase()]]]), ['uuid', U1]);
+});
+
+test('file: a record that fails half way leaves the replayed rows as they were', (t) => {
+  const file = tmpFile(t);
+  const records = [
+    SCHEMA,
+    { T: { [U1]: { m: ['map', [['a', '1']]], s: ['set', [1]] } }, _date: 1 },
+    { T: { [U1]: { m: ['map', [['b', '2']]], s: ['set', [2]] } }, _is_diff: true, _date: 2 },
+    { T: { [U1]: { m: ['map', [['a', '1'], ['c', '3']]], s: ['set', [1, 5]], zz: 1 } }, _is_diff: true, _date: 3 },
+  ];
+  fs.writeFileSync(file, Buffer.concat(records.map((r) => encodeRecord(r))));
+  const { rows: r, warnings } = DbFile.open(file, { readOnly: true });
+  assert.equal(warnings.length, 1);
+  assert.deepEqual(r.get('T')!.get(U1), { m: ['map', [['a', '1'], ['b', '2']]], s: ['set', [1, 2]] });
+});
+
+test('file: replaying diffs with live datums equals applying each diff to wire values (property)', () => {
+  const key = fc.constantFrom('a', 'b', 'c', 'd', 'e');
+  const mapDiff = fc.array(fc.tuple(key, fc.constantFrom('1', '2')), { maxLength: 4 })
+    .map((pairs) => ['map', [...new Map(pairs)].map(([k, v]) => [k, v])]);
+  const setDiff = fc.uniqueArray(fc.integer({ min: 0, max: 6 }), { maxLength: 4 }).map((xs) => ['set', xs]);
+  fc.assert(fc.property(fc.array(fc.tuple(mapDiff, setDiff), { maxLength: 12 }), (steps) => {
+    const insert = { T: { [U1]: { m: ['map', [['a', '1']]], s: ['set', [0]] } } };
+    const replay = new Replay(INFO);
+    const model = emptyRows(INFO);
+    replay.apply(insert);
+    applyTransaction(INFO, model, insert);
+    for (const [m, s] of steps) {
+      const rec = { T: { [U1]: { m, s } }, _is_diff: true };
+      replay.apply(rec);
+      applyTransaction(INFO, model, rec);
+    }
+    assert.deepEqual(replay.finish().get('T')!.get(U1), model.get('T')!.get(U1));
+  }), { numRuns: 200 });
 });
 
 // ---- Interoperability with the real Open vSwitch tools ----
