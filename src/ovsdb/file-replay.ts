@@ -22,12 +22,18 @@
  * the result must fit (OVS reports "Datum crated by diff has size error",
  * spelling included). Applied diffs leave values sorted as OVS sorts them.
  *
- * A transaction applies whole or not at all: `Replay.apply` checks every
- * change against the schema first and throws an `OvsdbError` worded as
- * ovsdb-server's (unknown table or column, deleting a missing row, malformed
- * value) without touching `rows`. Replaying stops at such a record, as
- * ovsdb-server does. Reference integrity and garbage collection are the
+ * A transaction applies whole or not at all: `Replay.apply` (and the simpler
+ * `applyTransaction`) throws an `OvsdbError` worded as ovsdb-server's (unknown
+ * table or column, deleting a missing row, malformed value, oversized diff
+ * result) and leaves the rows as they were. Replaying stops at such a record,
+ * as ovsdb-server does. Reference integrity and garbage collection are the
  * engine's business: the file holds their results already.
+ *
+ * Cost: `Replay` keeps each set or map that diffs touch as a hash of its
+ * elements until `finish`, so a diff costs time in proportion to its own size
+ * (ovsdb-server 3.1 merges the whole column each time, which makes a long log
+ * of small diffs to one big map quadratic). Changes to such shared elements
+ * are undone from a log when a record fails half way.
  *
  * `rows` holds, per table and row UUID, only the columns some record wrote;
  * a column that is absent has its type's default (`defaultValue`).
