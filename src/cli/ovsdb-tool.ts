@@ -314,7 +314,18 @@ function doShowLog(ctx: Context): void {
   let out = '';
   try {
     scan.records.forEach((rec, i) => {
-      out += i === 0 ? printer.schemaRecord(parseSchemaJson(rec.json)) : printer.changeRecord(rec.json);
+      if (i > 0) {
+        out += printer.changeRecord(rec.json);
+        return;
+      }
+      let schema: SchemaInfo;
+      try {
+        schema = parseSchemaJson(rec.json);
+      } catch (e) {
+        out += 'record 0:';  // ovsdb-tool has printed this much when it finds the schema bad
+        throw e;
+      }
+      out += printer.schemaRecord(schema);
     });
   } finally {
     ctx.io.stdout(out);

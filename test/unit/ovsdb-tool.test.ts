@@ -86,6 +86,8 @@ test('ovsdb-tool: errors and command-line handling match ovsdb-tool', { skip: sk
   const dir = makeTempDir('tool-errors', t);
   real(['create', 'a.db', SCHEMAS.vswitch], { cwd: dir });
   fs.writeFileSync(path.join(dir, 'empty.db'), '');
+  fs.writeFileSync(path.join(dir, 'badschema.db'), Buffer.concat([encodeRecord({ name: 'x' }), encodeRecord({})]));
+  for (const cmd of ['show-log', 'db-version', 'db-name', 'db-cksum']) same([cmd, 'badschema.db'], dir);
   fs.writeFileSync(path.join(dir, 'text.db'), 'hello\n');
   const schemas: Record<string, string> = {
     'empty.ovsschema': '',
