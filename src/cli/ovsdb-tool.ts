@@ -131,7 +131,11 @@ function parseOptions(argv: string[], io: ToolIo): { verbosity: number; operands
       case 'm': verbosity++; break;
       case 'h': io.stdout(usage(io.env)); throw new Exit(0);
       case 'o':
-        for (const o of LONG_OPTIONS) io.stdout(`--${o.name}${o.arg === 'required' ? '=ARG' : o.arg === 'optional' ? '[=ARG]' : ''}\n`);
+        for (const o of LONG_OPTIONS) {
+          const arg = o.arg === 'required' ? '=ARG' : o.arg === 'optional' ? '=[ARG]' : '';
+          io.stdout(`--${o.name}${arg}\n`);
+          if (o.short) io.stdout(`-${o.short} ${o.arg === 'none' ? '' : o.arg === 'required' ? 'ARG' : '[ARG]'}\n`);
+        }
         throw new Exit(0);
       case 'V': io.stdout(`${PROGRAM} (Weft) ${VERSION}\n`); throw new Exit(0);
       case 'v':

@@ -115,7 +115,7 @@ test('ovsdb-tool: errors and command-line handling match ovsdb-tool', { skip: sk
     ['db-version', 'empty.db'], ['show-log', 'text.db'], ['db-is-standalone'], ['compare-versions', '1.2', '<', '1.2.3'],
     ['compare-versions', '1.2.3', '<>', '1.2.3'], ['compare-versions', '1.2.3', '<', '1.2.4'], ['compare-versions', '1.2.3', '>', '1.2.4'],
     ['--more=3', 'show-log', 'a.db'], ['--rbac-role'], ['-x'], ['--foo'], ['--mo', 'show-log', 'a.db'], ['show-log', 'a.db', '-mm'],
-    ['list-commands'], ['schema-version', 'a.db'], ['db-version', SCHEMAS.vswitch], ['-vfoo', 'db-name', 'a.db'],
+    ['list-commands'], ['schema-version', 'a.db'], ['db-version', SCHEMAS.vswitch], ['-vfoo', 'db-name', 'a.db'], ['--option'], ['-o'],
   ];
   for (const args of cases) same(args, dir);
 });
