@@ -94,7 +94,7 @@ export class DbFile {
   private constructor(
     readonly path: string,
     private readonly writer: LogWriter | null,
-    private readonlySize: number,
+    private readonly readonlySize: number,
     state: { base: number; recordCount: number },
     options: DbFileOptions,
   ) {
@@ -161,7 +161,7 @@ export class DbFile {
     return this.writer?.syncCount ?? 0;
   }
 
-  /** Records in the file (schema included) since it was opened or last compacted. */
+  /** Good records in the file, schema included (those read at open or written since the last compaction, plus appends). */
   get records(): number {
     return this.recordCount;
   }
