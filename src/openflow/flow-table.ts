@@ -126,6 +126,9 @@ export function checkActions(actions: readonly OfAction[], match: Match, table: 
       case 'group':
         if (!env.groupExists(a.group)) throw new OfError('OFPBAC_BAD_OUT_GROUP', `group ${a.group}`);
         break;
+      case 'meter':
+        // Weft has no meters (the dummy datapath's), so every meter id is unknown.
+        throw new OfError('OFPMMFC_INVALID_METER', `meter ${a.meter}`);
       case 'set_field': {
         const fld = FIELDS.get(a.field)!;
         if (!prereqMet(fld.prereq, facts) || (fld.name === 'vlan_vid' && !facts.vlanPresent)) {

@@ -52,7 +52,7 @@ function maskedPart(v: unknown, m: unknown): string {
     const hi = ((Math.floor(x / TWO32) & Math.floor(m / TWO32)) >>> 0);
     return `${hi.toString(36)}.${((x & m) >>> 0).toString(36)}`;
   }
-  if (typeof m === 'bigint') return ((typeof v === 'bigint' ? v : 0n) & m).toString(36);
+  if (typeof m === 'bigint') return ((typeof v === 'bigint' ? v : typeof v === 'number' ? BigInt(v) : 0n) & m).toString(36);
   const mm = m as Uint8Array, x = v instanceof Uint8Array ? v : undefined;
   let s = '';
   for (let i = 0; i < mm.length; i++) s += (((x?.[i] ?? 0) & mm[i]!) + 256).toString(16);

@@ -147,6 +147,7 @@ export function run(cmd: string, args: readonly string[], input?: string, env?: 
     p.stderr.on('data', (d) => { stderr += d; });
     p.on('close', (code) => resolve({ rc: code ?? 1, stdout, stderr }));
     p.on('error', (e) => resolve({ rc: 127, stdout, stderr: String(e) }));
+    p.stdin.on('error', () => { /* the program exited before reading its input */ });
     p.stdin.end(input ?? '');
   });
 }
