@@ -37,11 +37,17 @@ export function scalar(a: Atom): Datum {
   return { keys: [a], values: null };
 }
 
+/**
+ * The default of a column, as ovsdb-server defines it: empty for optional
+ * columns and sets, otherwise the atomic type's default ("", 0, false, the
+ * all-zeros uuid) — even for an enumerated column whose enum lacks it, as
+ * the real server does, so files and replies agree with it byte for byte.
+ */
 export function defaultDatum(t: ColumnType): Datum {
   if (t.min === 0) return t.value ? EMPTY_MAP : EMPTY_SET;
-  const k = t.key.enum ? t.key.enum[0]! : defaultAtom(t.key.type);
+  const k = defaultAtom(t.key.type);
   if (!t.value) return scalar(k);
-  return { keys: [k], values: [t.value.enum ? t.value.enum[0]! : defaultAtom(t.value.type)] };
+  return { keys: [k], values: [defaultAtom(t.value.type)] };
 }
 
 function resolveAtom(type: AtomicType, json: unknown, resolve: NamedUuidResolver | undefined): Atom {
