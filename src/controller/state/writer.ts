@@ -40,6 +40,8 @@ function firstError(results: readonly unknown[]): { index: number; error: string
 
 export class Writer {
   private tail: Promise<unknown> = Promise.resolve();
+  /** Transactions recomputed because another writer committed first (for tests and diagnostics). */
+  retries = 0;
 
   constructor(
     readonly view: View,
@@ -68,6 +70,7 @@ export class Writer {
       if (!err) return { result, durable: reply.durable };
       if (err.index === 0 && err.error === 'timed out' && i < MAX_ATTEMPTS) {
         // Another writer got in first: wait until we see its commit, then recompute.
+        this.retries++;
         if (this.view.seq === seq) await this.store.nextChange(250);
         continue;
       }
