@@ -1,7 +1,10 @@
 /**
  * Durable storage of one database in Open vSwitch's standalone file format,
  * so `ovsdb-tool` reads Weft's files and Weft opens files that
- * `ovsdb-tool create` (or a real ovsdb-server) wrote.
+ * `ovsdb-tool create` (or a real ovsdb-server) wrote. The record framing,
+ * group commit and atomic replacement live in log.ts; this module binds a
+ * Database to them: replaying the file into the tables at open, and turning
+ * each Commit into a transaction record.
  *
  * Format: a sequence of records, each a header line
  * `OVSDB JSON <length> <sha1>\n` followed by <length> bytes of JSON text
@@ -24,80 +27,29 @@
  *
  * Compaction rewrites the file as the schema plus one snapshot record,
  * atomically (temp file, fsync, rename, fsync of the directory), on demand
- * and automatically once the log has grown past 10 MB and 4x its size after
- * the previous compaction.
+ * and automatically once the log has grown past 10 MiB and twice its size
+ * after the previous compaction.
  */
-import * as fs from 'node:fs';
-import * as path from 'node:path';
-import { createHash, randomUUID } from 'node:crypto';
-import { parseDatabaseSchema, schemaToJson } from './schema.js';
+import { randomUUID } from 'node:crypto';
+import { LogWriter, readLog } from './log.js';
+import { parseDatabaseSchema } from './schema.js';
 import { Database, type Commit } from './database.js';
 import type { DbStorage } from './server.js';
 import { rowFromStored, changedColumns, type Row } from './row.js';
 import { datumToJson, datumEquals, defaultDatum, datumFromJson, applyDiff, type Datum } from './datum.js';
 import type { ColumnSchema, TableSchema } from './schema.js';
 
-const MAGIC = 'OVSDB JSON ';
-const CLUSTER_MAGIC = 'OVSDB CLUSTER ';
 export const COMPACT_MIN_BYTES = 10 * 1024 * 1024;
-export const COMPACT_GROWTH = 4;
+/** ovsdb-server compacts once the log is past 10 MiB and twice its size after the previous compaction. */
+export const COMPACT_GROWTH = 2;
 
 export class StorageError extends Error {}
 
-/** Frames one record: header line + JSON text + newline. */
-export function frameRecord(json: unknown): Buffer {
-  const body = Buffer.from(JSON.stringify(json) + '\n');
-  const sha = createHash('sha1').update(body).digest('hex');
-  return Buffer.concat([Buffer.from(`${MAGIC}${body.length} ${sha}\n`), body]);
-}
-
-export interface ReadResult {
-  records: unknown[];
-  /** Byte offset just past the last whole, valid record. */
-  goodEnd: number;
-  size: number;
-  warning: string | null;
-}
-
-/** Reads every whole, valid record; stops at the first torn or corrupt one. */
-export function readRecords(file: string): ReadResult {
-  const buf = fs.readFileSync(file);
-  if (buf.subarray(0, CLUSTER_MAGIC.length).toString() === CLUSTER_MAGIC) {
-    throw new StorageError(`${file}: clustered database files are not supported (Weft serves standalone databases; convert with "ovsdb-tool cluster-to-standalone")`);
-  }
-  const records: unknown[] = [];
-  let off = 0, warning: string | null = null;
-  while (off < buf.length) {
-    const nl = buf.indexOf(0x0a, off);
-    const header = nl < 0 ? buf.subarray(off).toString('latin1') : buf.subarray(off, nl).toString('latin1');
-    const m = /^OVSDB JSON (\d+) ([0-9a-f]{40})$/.exec(header);
-    if (nl < 0 || !m) { warning = `${file}: ${nl < 0 ? 'truncated' : 'bad'} record header at offset ${off}`; break; }
-    const len = Number(m[1]);
-    const body = buf.subarray(nl + 1, nl + 1 + len);
-    if (body.length < len) { warning = `${file}: record at offset ${off} is truncated (${body.length} of ${len} bytes)`; break; }
-    if (createHash('sha1').update(body).digest('hex') !== m[2]) { warning = `${file}: record at offset ${off} has a bad SHA-1 checksum`; break; }
-    try {
-      records.push(JSON.parse(body.toString('utf8')));
-    } catch (e) {
-      warning = `${file}: record at offset ${off} is not valid JSON (${(e as Error).message})`;
-      break;
-    }
-    off = nl + 1 + len;
-  }
-  if (warning && off < buf.length) warning += `; ignoring the ${buf.length - off} bytes from offset ${off} on`;
-  return { records, goodEnd: off, size: buf.length, warning };
-}
-
 /** Creates a new database file holding only the schema (refuses to overwrite). */
 export function createDatabaseFile(file: string, schemaJson: unknown): void {
-  const schema = parseDatabaseSchema(schemaJson);
-  const fd = fs.openSync(file, 'wx');
-  try {
-    fs.writeSync(fd, frameRecord(schemaToJson(schema)));
-    fs.fsyncSync(fd);
-  } finally {
-    fs.closeSync(fd);
-  }
+  parseDatabaseSchema(schemaJson);
+  const w = LogWriter.create(file);
+  try { w.appendSync([schemaJson as object]); } finally { w.closeSync(); }
 }
 
 // Column defaults are computed once per column, not per row written.
@@ -143,6 +95,7 @@ export function commitToRecord(db: Database, c: Commit, now = Date.now()): Recor
 }
 
 function snapshotRecord(db: Database): Record<string, unknown> {
+  // A transaction record that inserts every row, as ovsdb-server's compaction writes it.
   const rec: Record<string, unknown> = {};
   for (const [tname, table] of db.tables) {
     if (table.rows.size === 0) continue;
@@ -182,143 +135,77 @@ function replay(db: Database, rec: Record<string, unknown>): void {
   }
 }
 
-interface Pending { buf: Buffer; resolve(): void; reject(e: Error): void }
-
 export class FileStorage implements DbStorage {
-  private fd: number;
-  private size: number;
   private sizeAfterCompaction: number;
-  private queue: Pending[] = [];
-  private flushing: Promise<void> | null = null;
-  private compacting = false;
+  private compacting: Promise<void> | null = null;
   private closed = false;
 
-  constructor(private readonly db: Database, readonly file: string, size: number) {
-    this.fd = fs.openSync(file, 'r+');
-    this.size = size;
-    this.sizeAfterCompaction = size;
+  constructor(private readonly db: Database, readonly file: string, private readonly writer: LogWriter, private readonly schemaRecord: object) {
+    this.sizeAfterCompaction = writer.size;
   }
 
   get bytes(): number {
-    return this.size;
+    return this.writer.size;
   }
 
+  /** Appends the commit's record; resolves once it is on disk (batched with its neighbours into one sync). */
   write(commit: Commit): Promise<void> {
     if (this.closed) return Promise.reject(new StorageError(`${this.file}: storage is closed`));
-    const buf = frameRecord(commitToRecord(this.db, commit));
-    return new Promise<void>((resolve, reject) => {
-      this.queue.push({ buf, resolve, reject });
-      if (!this.flushing) this.flushing = new Promise((r) => setImmediate(r)).then(() => this.flushLoop());
-    });
-  }
-
-  /** Writes everything queued, one writev + one fdatasync per batch, until the queue is empty. */
-  private async flushLoop(): Promise<void> {
-    try {
-      while (this.queue.length) {
-        const batch = this.queue;
-        this.queue = [];
-        try {
-          const bufs = batch.map((p) => p.buf);
-          await writevAt(this.fd, bufs, this.size);
-          await new Promise<void>((res, rej) => fs.fdatasync(this.fd, (e) => (e ? rej(e) : res())));
-          this.size += bufs.reduce((n, b) => n + b.length, 0);
-          for (const p of batch) p.resolve();
-        } catch (e) {
-          for (const p of batch) p.reject(e as Error);
-          throw e;
-        }
-      }
-    } finally {
-      this.flushing = null;
-    }
-    if (this.shouldCompact()) void this.compact();
+    const done = this.writer.appendBatch([commitToRecord(this.db, commit)]);
+    if (this.shouldCompact()) void done.then(() => this.compact()).catch(() => undefined);
+    return done;
   }
 
   shouldCompact(): boolean {
-    return this.size >= COMPACT_MIN_BYTES && this.size >= COMPACT_GROWTH * this.sizeAfterCompaction;
+    const size = this.writer.size;
+    return size >= COMPACT_MIN_BYTES && size >= COMPACT_GROWTH * this.sizeAfterCompaction;
   }
 
   /**
-   * Rewrites the file as schema + snapshot. Queued records are committed in
-   * memory already, so the snapshot includes them: they resolve with it.
+   * Rewrites the file as schema + snapshot. Everything appended before is
+   * drained first; the snapshot is taken after, so it holds every commit.
    */
-  async compact(): Promise<void> {
-    if (this.compacting || this.closed) return;
-    this.compacting = true;
-    try {
-      while (this.flushing) await this.flushing;
-      const covered = this.queue;
-      this.queue = [];
-      const tmp = path.join(path.dirname(this.file), `.${path.basename(this.file)}.tmp~`);
-      const fd = fs.openSync(tmp, 'w');
+  compact(): Promise<void> {
+    if (this.closed) return Promise.resolve();
+    this.compacting ??= (async () => {
       try {
-        const data = Buffer.concat([frameRecord(schemaToJson(this.db.schema)), frameRecord(snapshotRecord(this.db))]);
-        fs.writeSync(fd, data);
-        fs.fsyncSync(fd);
-        fs.closeSync(fd);
-        fs.renameSync(tmp, this.file);
-        syncDir(path.dirname(this.file));
-        fs.closeSync(this.fd);
-        this.fd = fs.openSync(this.file, 'r+');
-        this.size = this.sizeAfterCompaction = data.length;
-        for (const p of covered) p.resolve();
-      } catch (e) {
-        try { fs.unlinkSync(tmp); } catch { /* not created */ }
-        this.queue = covered.concat(this.queue);
-        throw e;
+        await this.writer.drain();
+        await this.writer.replace([this.schemaRecord, snapshotRecord(this.db)]);
+        this.sizeAfterCompaction = this.writer.size;
+      } finally {
+        this.compacting = null;
       }
-    } finally {
-      this.compacting = false;
-    }
+    })();
+    return this.compacting;
   }
 
   async close(): Promise<void> {
-    while (this.flushing) await this.flushing;
-    if (!this.closed) { this.closed = true; fs.closeSync(this.fd); }
+    if (this.closed) return;
+    if (this.compacting) await this.compacting;
+    this.closed = true;
+    await this.writer.close();
   }
-}
-
-function writevAt(fd: number, bufs: Buffer[], position: number): Promise<void> {
-  return new Promise((resolve, reject) => {
-    fs.writev(fd, bufs, position, (err, written) => {
-      if (err) return reject(err);
-      const total = bufs.reduce((n, b) => n + b.length, 0);
-      if (written === total) return resolve();
-      // Short write: finish the rest synchronously (rare; keeps ordering simple).
-      try {
-        const rest = Buffer.concat(bufs).subarray(written);
-        fs.writeSync(fd, rest, 0, rest.length, position + written);
-        resolve();
-      } catch (e) { reject(e as Error); }
-    });
-  });
-}
-
-function syncDir(dir: string): void {
-  try {
-    const fd = fs.openSync(dir, 'r');
-    try { fs.fsyncSync(fd); } finally { fs.closeSync(fd); }
-  } catch { /* some filesystems refuse directory fsync; the rename is still atomic */ }
 }
 
 export interface OpenedDatabase { db: Database; storage: FileStorage; warnings: string[] }
 
 /** Opens a database file: loads its final state, truncates a torn tail, and returns storage that appends to it. */
 export async function openStoredDatabase(file: string): Promise<OpenedDatabase> {
-  const { records, goodEnd, size, warning } = readRecords(file);
-  if (records.length === 0) throw new StorageError(`${file}: not an OVSDB database file (no schema record)`);
-  const db = new Database(parseDatabaseSchema(records[0]));
-  for (const rec of records.slice(1)) {
-    if (typeof rec === 'object' && rec !== null && !Array.isArray(rec)) replay(db, rec as Record<string, unknown>);
+  let scan;
+  try {
+    scan = readLog(file);
+  } catch (e) {
+    throw new StorageError((e as Error).message);
   }
+  if (scan.records.length === 0) throw new StorageError(scan.error?.message ?? `${file}: not an OVSDB database file (no schema record)`);
+  const schemaRecord = scan.records[0]!.json;
+  const db = new Database(parseDatabaseSchema(schemaRecord));
+  for (const r of scan.records.slice(1)) replay(db, r.json);
   const warnings: string[] = [];
-  if (warning) {
-    warnings.push(warning);
-    if (goodEnd < size) {
-      fs.truncateSync(file, goodEnd);
-      warnings.push(`${file}: truncated to ${goodEnd} bytes; every transaction before that offset is intact`);
-    }
+  if (scan.warning) {
+    warnings.push(scan.warning);
+    warnings.push(`${file}: the damaged tail after offset ${scan.validEnd} will be discarded; every transaction before it is intact`);
   }
-  return { db, storage: new FileStorage(db, file, goodEnd), warnings };
+  // LogWriter cuts a torn tail before its first write, so appends continue a valid file.
+  return { db, storage: new FileStorage(db, file, LogWriter.open(file, scan.validEnd), schemaRecord), warnings };
 }
