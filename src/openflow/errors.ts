@@ -113,7 +113,8 @@ for (const [name, spec] of Object.entries(CATALOGUE)) {
       let map = BY_VERSION.get(v);
       if (!map) BY_VERSION.set(v, map = new Map());
       map.set(name, t);
-      BY_WIRE.set(wireKey(v, t), name);
+      // Two names for one code (OFPBRC_EPERM and OFPBRC_IS_SECONDARY in 1.0): the first listed wins, as in OVS.
+      if (!BY_WIRE.has(wireKey(v, t))) BY_WIRE.set(wireKey(v, t), name);
     }
   }
 }
