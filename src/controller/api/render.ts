@@ -46,17 +46,41 @@ export function renderSubnet(_v: View, s: Subnet): Dict {
   return { ...rest, ...standard(s), subnetpool_id: null, segment_id: null, service_types: [], dns_publish_fixed_ip: false };
 }
 
+const agentsByHost = new WeakMap<object, Map<string, Agent>>();
+
+function agentOn(v: View, host: string): Agent | undefined {
+  let m = agentsByHost.get(v.global);
+  if (!m) agentsByHost.set(v.global, m = new Map([...v.agents.values()].map((a) => [a.host, a])));
+  return m.get(host);
+}
+
 function binding(v: View, p: Port): { vifType: string; details: Dict } {
   const host = p['binding:host_id'];
   if (!host || isNetworkOwned(p.device_owner)) return { vifType: 'unbound', details: {} };
   const net = v.networks.get(p.network_id);
   const physnet = net?.['provider:physical_network'];
-  const agent = [...v.agents.values()].find((a: Agent) => a.host === host);
+  const agent = agentOn(v, host);
   if (physnet && agent && !bridgeMappingsOf(agent).has(physnet)) return { vifType: 'binding_failed', details: {} };
   return { vifType: 'ovs', details: { port_filter: true, connectivity: 'l2', bridge_name: 'br-int', datapath_type: 'system' } };
 }
 
+/**
+ * Rendered ports are cached by port object (a changed port is a new object)
+ * and agent registry (binding results depend on it): listing 10,000 ports
+ * then renders only what changed since the last listing. Callers must not
+ * modify the returned object.
+ */
+const portCache = new WeakMap<Port, { global: object; dict: Dict }>();
+
 export function renderPort(v: View, p: Port): Dict {
+  const c = portCache.get(p);
+  if (c && c.global === v.global) return c.dict;
+  const dict = renderPortNow(v, p);
+  portCache.set(p, { global: v.global, dict });
+  return dict;
+}
+
+function renderPortNow(v: View, p: Port): Dict {
   const { up, ...rest } = p;
   const b = binding(v, p);
   return {
