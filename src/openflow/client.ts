@@ -22,6 +22,11 @@ export function allocXid(): number {
   return nextXid++;
 }
 
+/** Starts xids from 1 again (each `weft ofctl` run numbers like a fresh ovs-ofctl process). */
+export function resetXids(): void {
+  nextXid = 1;
+}
+
 export class OfClientError extends Error {
   override readonly name = 'OfClientError';
   constructor(message: string, readonly reply?: OfMessage) {

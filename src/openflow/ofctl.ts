@@ -12,7 +12,7 @@
  * else NXM), as ovs-ofctl chooses.
  */
 import * as fs from 'node:fs';
-import { OfClient, allocXid, type ClientOptions } from './client.js';
+import { OfClient, allocXid, resetXids, type ClientOptions } from './client.js';
 import { buildMessage, buildNx, statsHeader, nxStatsHeader, statsOf, Writer, type OfMessage } from './message.js';
 import { NXT, OFP10, OFP13, OFPGC, OFPMP, OFPP, OFPG_ALL, VERSION_NAMES, msgName } from './constants.js';
 import { encodeFlowMod, encodeFlowStatsRequest, decodeFlowStats, type FlowModCommand } from './flow-mod.js';
@@ -84,6 +84,7 @@ export async function runOfctl(argv: readonly string[], io: OfctlIo): Promise<nu
     if (!u) throw new Fatal(`unknown command '${cmd}'; use --help for help`);
     if (rest.length < u[0]) throw new Fatal(`'${cmd}' command requires at least ${u[0]} arguments`);
     if (rest.length > u[1]) throw new Fatal(`'${cmd}' command takes at most ${u[1]} arguments`);
+    resetXids();
     return await new Ofctl(opts, io).run(cmd, rest);
   } catch (e) {
     if (e instanceof Fatal || e instanceof FlowSyntaxError || e instanceof ActionSyntaxError || (e instanceof Error && e.name === 'OfClientError')) {
@@ -315,6 +316,7 @@ class Ofctl {
     const gm = command === OFPGC.DELETE && text === ''
       ? { command, type: 0, groupId: OFPG_ALL, buckets: [] }
       : parseGroup(text, command);
+    await this.prelude(target);
     const c = await this.open(target);
     const v = c.version;
     const errors = await c.transactNoReply([encodeGroupMod(gm, v, allocXid())], buildMessage(v, 'BARRIER_REQUEST', allocXid()));

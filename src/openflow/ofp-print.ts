@@ -20,6 +20,7 @@ import { checkActions } from './flow-table.js';
 import { OfError } from './errors.js';
 import { decodePort, type PortDesc } from './switch-msgs.js';
 import { decodePacketIn } from './packet-msgs.js';
+import { decodeGroupMod, formatGroup } from './group.js';
 
 const VERSION_TAG: Record<number, string> = { 1: '', 2: ' (OF1.1)', 3: ' (OF1.2)', 4: ' (OF1.3)', 5: ' (OF1.4)', 6: ' (OF1.5)' };
 
@@ -76,6 +77,14 @@ function printRequest(req: OfMessage): string {
     } catch (e) {
       const what = e instanceof OfError ? e.error : 'OFPBRC_BAD_LEN';
       return `${header(req)} ***decode error: ${what}***\n${hexDump(req.bytes)}`;
+    }
+  }
+  if (name === 'GROUP_MOD') {
+    try {
+      const gm = decodeGroupMod(req);
+      return `${header(req)}\n ${['ADD', 'MOD', 'DEL'][gm.command] ?? `cmd:${gm.command}`} ${formatGroup(gm)}`;
+    } catch (e) {
+      return `${header(req)} ***decode error: ${e instanceof OfError ? e.error : 'OFPBRC_BAD_LEN'}***\n${hexDump(req.bytes)}`;
     }
   }
   return header(req);

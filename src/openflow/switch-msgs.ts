@@ -11,7 +11,7 @@
  */
 import { Reader, Writer, buildMessage, bodyReader, statsHeader, type OfMessage } from './message.js';
 import { OfError } from './errors.js';
-import { OFP10, OFP13, OFPMP, OFPP, N_TABLES, port10To11, port11To10 } from './constants.js';
+import { OFP10, OFP13, OFPMP, OFPP, OFPPS, N_TABLES, port10To11, port11To10 } from './constants.js';
 
 // ---- hello ----
 
@@ -85,7 +85,8 @@ export function encodePort(w: Writer, p: PortDesc, version: number): void {
   if (version === OFP10) {
     w.u16(p.portNo).u48(p.hwAddr);
     putName(w, p.name, 16);
-    w.u32(p.config).u32(p.state).u32(p.curr).u32(p.advertised).u32(p.supported).u32(p.peer);
+    // OpenFlow 1.0 has no LIVE bit (that bit is an STP state there).
+    w.u32(p.config).u32(p.state & ~OFPPS.LIVE).u32(p.curr).u32(p.advertised).u32(p.supported).u32(p.peer);
     return;
   }
   w.u32(port10To11(p.portNo)).zeros(4).u48(p.hwAddr).zeros(2);

@@ -42,16 +42,18 @@ export function bridgeView(sw: Switch, of: Ofproto, clock: Clock): OfBridge {
     const config = (portConfig.get(ofport) ?? 0) | (nd && !nd.adminUp ? OFPPC.PORT_DOWN : 0);
     return {
       portNo: ofport, hwAddr: ofport === OFPP_LOCAL ? of.settings.mac : nd?.mac ?? 0, name: p.name, config,
-      state: nd && !nd.linkUp ? OFPPS.LINK_DOWN : 0, curr: 0, advertised: 0, supported: 0, peer: 0, currSpeed: 0, maxSpeed: 0,
+      state: nd && !nd.linkUp ? OFPPS.LINK_DOWN : OFPPS.LIVE, curr: 0, advertised: 0, supported: 0, peer: 0, currSpeed: 0, maxSpeed: 0,
     };
   };
   const created = clock.now();
+  // The order OVS replies in: LOCAL, then the other ports by number.
+  const order = () => [...of.ports.keys()].sort((a, b) => (a === OFPP_LOCAL ? -1 : b === OFPP_LOCAL ? 1 : a - b));
   return {
     name: of.name,
     datapathId: () => BigInt('0x' + of.settings.datapathId),
-    ports: () => [...of.ports.keys()].sort((a, b) => a - b).map((n) => desc(n)!).filter(Boolean),
+    ports: () => order().map((n) => desc(n)!).filter(Boolean),
     portStats: (port): PortStats[] => {
-      const nos = port === OFPP.ANY ? [...of.ports.keys()].sort((a, b) => a - b) : of.ports.has(port) ? [port] : [];
+      const nos = port === OFPP.ANY ? order() : of.ports.has(port) ? [port] : [];
       const age = clock.now() - created;
       return nos.map((no) => {
         const s = of.ports.get(no)!.netdev?.stats;
