@@ -222,7 +222,7 @@ function ruleStats(env: HandlerEnv, nx: boolean, aggregate: boolean, m: OfMessag
     const age = Math.max(0, now - r.created), c = countsOf(r);
     return {
       tableId: r.table, durationSec: Math.floor(age / 1000), durationNsec: Math.floor((age % 1000) * 1e6), priority: r.priority,
-      idleTimeout: r.idleTimeout, hardTimeout: r.hardTimeout, flags: r.flags & ~FF.CHECK_OVERLAP, importance: r.importance,
+      idleTimeout: r.idleTimeout, hardTimeout: r.hardTimeout, flags: r.flags, importance: r.importance,
       idleAge: Math.floor(Math.max(0, now - Math.max(r.counters.used, r.created)) / 1000),
       hardAge: Math.floor(Math.max(0, now - r.modified) / 1000), cookie: r.cookie, packets: c.packets, bytes: c.bytes,
       match: r.match, actions: r.actions,
@@ -339,6 +339,13 @@ function onfBundle(env: HandlerEnv, m: OfMessage, subtype: number): Uint8Array[]
   }
 }
 
+/** A bundle commit failed: the message that failed and why (answered first), then OFPBFC_MSG_FAILED. */
+export class BundleFailure extends OfError {
+  constructor(readonly inner: OfError, readonly msg: OfMessage) {
+    super('OFPBFC_MSG_FAILED', inner.message);
+  }
+}
+
 /** Applies every message of a bundle, or none: on the first error the tables are restored. */
 function commitAtomically(env: HandlerEnv, msgs: readonly OfMessage[]): void {
   const b = env.bridge;
@@ -346,8 +353,9 @@ function commitAtomically(env: HandlerEnv, msgs: readonly OfMessage[]): void {
   const groups = new Map(b.groups.groups);
   const pendingRemoved: RemovedRule[] = [];
   const sub: HandlerEnv = { ...env, flowRemoved: (r) => { pendingRemoved.push(...r); } };
+  let failing: OfMessage | null = null;
   try {
-    for (const msg of msgs) handleMessage(sub, msg);
+    for (const msg of msgs) { failing = msg; handleMessage(sub, msg); }
   } catch (e) {
     b.flows.clear();
     for (const s of snapshot) {
@@ -357,7 +365,7 @@ function commitAtomically(env: HandlerEnv, msgs: readonly OfMessage[]): void {
     b.groups.groups.clear();
     for (const [k, g] of groups) b.groups.groups.set(k, g);
     b.flowsChanged();
-    if (e instanceof OfError) throw new OfError('OFPBFC_MSG_FAILED', e.message);
+    if (e instanceof OfError) throw new BundleFailure(e, failing!);
     throw e;
   }
   if (pendingRemoved.length) env.flowRemoved(pendingRemoved);

@@ -27,7 +27,7 @@ import { encodePacketIn, type PacketIn } from '../packet-msgs.js';
 import { encodeFlowRemoved } from '../flow-mod.js';
 import type { FlowRule } from '../flow-table.js';
 import { countsOf } from '../flow-table.js';
-import { handleMessage, protocolOf, type HandlerEnv } from './handler.js';
+import { BundleFailure, handleMessage, protocolOf, type HandlerEnv } from './handler.js';
 import { type OfBridge, type SessionState, newSessionState, receivesAsync } from './bridge-view.js';
 
 export interface SessionHooks {
@@ -148,6 +148,7 @@ export class OfSession {
   }
 
   private sendError(e: unknown, req: OfMessage): void {
+    if (e instanceof BundleFailure) this.sendError(e.inner, e.msg);
     let name: OfErrorName;
     if (e instanceof OfError) name = e.error;
     else if (e instanceof DecodeError || e instanceof RangeError) name = 'OFPBRC_BAD_LEN';
