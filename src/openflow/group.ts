@@ -149,7 +149,7 @@ export function encodeGroupStats(g: Group, now: number): Uint8Array {
   const w = new Writer();
   const age = Math.max(0, now - g.created);
   w.u16(0).zeros(2).u32(g.id).u32(0).zeros(4).u64(BigInt(g.packets)).u64(BigInt(g.bytes))
-    .u32(Math.floor(age / 1000)).u32(Math.floor((age % 1000) * 1e6));
+    .u32(Math.floor(age / 1000)).u32(Math.floor(age % 1000) * 1e6);
   for (const s of g.bucketStats) w.u64(BigInt(s.packets)).u64(BigInt(s.bytes));
   w.set16(0, w.length);
   return w.finish().slice();

@@ -126,8 +126,9 @@ function flagsText(flags: number): string {
   return FLAG_WORDS.filter(([, f]) => flags & f).map(([w]) => `${w} `).join('');
 }
 
-function duration(sec: number, nsec: number): string {
-  return `${sec}.${String(Math.floor(nsec / 1e6)).padStart(3, '0')}s`;
+/** OVS's ofp_print_duration: seconds, then the nanoseconds without trailing zeros. */
+export function duration(sec: number, nsec: number): string {
+  return nsec > 0 ? `${sec}.${String(nsec).padStart(9, '0').replace(/0+$/, '')}s` : `${sec}s`;
 }
 
 export interface FlowFormatOptions {

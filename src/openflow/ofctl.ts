@@ -16,7 +16,7 @@ import { OfClient, allocXid, resetXids, type ClientOptions } from './client.js';
 import { buildMessage, buildNx, statsHeader, nxStatsHeader, statsOf, Writer, type OfMessage } from './message.js';
 import { NXT, OFP10, OFP13, OFPGC, OFPMP, OFPP, OFPG_ALL, VERSION_NAMES, msgName } from './constants.js';
 import { encodeFlowMod, encodeFlowStatsRequest, decodeFlowStats, type FlowModCommand } from './flow-mod.js';
-import { parseFlowModString, formatFlowStats } from './ofctl-syntax.js';
+import { parseFlowModString, formatFlowStats, duration } from './ofctl-syntax.js';
 import { FlowSyntaxError } from '../packet/flow-syntax.js';
 import { decodeFeaturesReply, decodePortStats, decodeConfig, type PortDesc } from './switch-msgs.js';
 import { formatError, formatPortDesc, header, decodePortDescReply, sortPorts, portName, formatPacketIn } from './ofp-print.js';
@@ -268,7 +268,7 @@ class Ofctl {
         const opt = (i: number) => (u[i] === 0xffffffffffffffffn ? '?' : String(u[i]));
         out.push(`  port ${(s.portNo === 0xfffe ? 'LOCAL' : String(s.portNo)).padStart(v === OFP10 || s.portNo !== 0xfffe ? 2 : 0)}: rx pkts=${s.rxPackets}, bytes=${s.rxBytes}, drop=${q(s.rxDropped)}, errs=${q(s.rxErrors)}, frame=${opt(8)}, over=${opt(9)}, crc=${opt(10)}`);
         out.push(`           tx pkts=${s.txPackets}, bytes=${s.txBytes}, drop=${q(s.txDropped)}, errs=${q(s.txErrors)}, coll=${opt(11)}`);
-        if (v >= OFP13) out.push(`           duration=${s.durationSec}.${String(Math.floor(s.durationNsec / 1e6)).padStart(3, '0')}s`);
+        if (v >= OFP13) out.push(`           duration=${duration(s.durationSec, s.durationNsec)}`);
       }
     }
     this.io.stdout(out.join('\n') + '\n');

@@ -178,3 +178,27 @@ test('flow and group table edits: identical outputs and tables', async () => {
     assert.equal(norm(mask(w)), norm(mask(o)), `ovs-ofctl ${cmd.join(' ')}`);
   }
 });
+
+test('learn: frames through a learning pipeline install the same flows', async () => {
+  const flows = [
+    'table=0,priority=10,actions=learn(table=1,hard_timeout=60,priority=7,cookie=0x5,NXM_OF_ETH_DST[]=NXM_OF_ETH_SRC[],load:NXM_OF_IN_PORT[]->NXM_NX_REG1[0..15],output:NXM_OF_IN_PORT[]),learn(table=2,idle_timeout=30,NXM_OF_VLAN_TCI[0..11],eth_type=0x88b5,load:0xabc->NXM_NX_REG2[]),resubmit(,1)',
+    'table=1,priority=0,actions=FLOOD',
+  ];
+  for (const x of [ovs.mgmt('br0'), weft.mgmt('br0')]) {
+    await ofctl(['del-flows', x]);
+    for (const f of flows) assert.equal((await ofctl(['add-flow', x, f])).rc, 0);
+  }
+  const frames = [
+    ['p1', '505400000002505400000001810000058' + '8b5' + '00'.repeat(46)],
+    ['p2', '505400000001505400000002' + '88b5' + '00'.repeat(46)],
+    ['p3', 'ffffffffffff505400000003810000078' + '8b5' + '00'.repeat(46)],
+  ];
+  for (const [port, hex] of frames) {
+    await run('ovs-appctl', ['netdev-dummy/receive', port!, hex!], undefined, { ...process.env, OVS_RUNDIR: ovs.dir });
+    weft.devs.get(port!)!.receive([Buffer.from(hex!, 'hex')]);
+  }
+  await new Promise((r) => setTimeout(r, 500));
+  const [o, w] = await both((x) => ['-O', 'OpenFlow13', '--no-stats', 'dump-flows', x]);
+  assert.deepEqual(sortedLines(w), sortedLines(o));
+  assert.ok(sortedLines(o).length >= 7);
+});

@@ -221,7 +221,7 @@ function ruleStats(env: HandlerEnv, nx: boolean, aggregate: boolean, m: OfMessag
   const entries = rules.map((r): FlowStats => {
     const age = Math.max(0, now - r.created), c = countsOf(r);
     return {
-      tableId: r.table, durationSec: Math.floor(age / 1000), durationNsec: Math.floor((age % 1000) * 1e6), priority: r.priority,
+      tableId: r.table, durationSec: Math.floor(age / 1000), durationNsec: Math.floor(age % 1000) * 1e6, priority: r.priority,
       idleTimeout: r.idleTimeout, hardTimeout: r.hardTimeout, flags: r.flags, importance: r.importance,
       idleAge: Math.floor(Math.max(0, now - Math.max(r.counters.used, r.created)) / 1000),
       hardAge: Math.floor(Math.max(0, now - r.modified) / 1000), cookie: r.cookie, packets: c.packets, bytes: c.bytes,

@@ -61,7 +61,7 @@ export function bridgeView(sw: Switch, of: Ofproto, clock: Clock): OfBridge {
           portNo: no, rxPackets: s?.rx_packets ?? 0, txPackets: s?.tx_packets ?? 0, rxBytes: s?.rx_bytes ?? 0, txBytes: s?.tx_bytes ?? 0,
           // Like OVS's dummy devices, drop and error counts are not reported.
           rxDropped: null, txDropped: null, rxErrors: null, txErrors: null,
-          durationSec: Math.floor(age / 1000), durationNsec: Math.floor((age % 1000) * 1e6),
+          durationSec: Math.floor(age / 1000), durationNsec: Math.floor(age % 1000) * 1e6,
         };
       });
     },

@@ -187,7 +187,7 @@ export class OfSession {
     const age = Math.max(0, now - rule.created), c = countsOf(rule);
     this.hooks.send(encodeFlowRemoved({
       match: rule.match, cookie: rule.cookie, priority: rule.priority, reason, tableId: rule.table,
-      durationSec: Math.floor(age / 1000), durationNsec: Math.floor((age % 1000) * 1e6), idleTimeout: rule.idleTimeout,
+      durationSec: Math.floor(age / 1000), durationNsec: Math.floor(age % 1000) * 1e6, idleTimeout: rule.idleTimeout,
       hardTimeout: rule.hardTimeout, packets: c.packets, bytes: c.bytes,
     }, protocolOf(this.state)));
   }
