@@ -71,6 +71,8 @@ export interface OfprotoSettings {
   datapathId: string;
   failMode: 'standalone' | 'secure';
   forwardBpdu: boolean;
+  /** Controller targets; a standalone bridge with controllers starts with an empty table, as in OVS. */
+  controllers?: readonly string[];
 }
 
 export class Ofproto {
@@ -141,10 +143,10 @@ export class Ofproto {
     return undefined;
   }
 
-  /** Resets the flow table to what the fail mode implies (no controller yet). */
+  /** Resets the flow table to what the fail mode implies: NORMAL for a standalone bridge without controllers, else empty. */
   resetFlows(now: number): void {
     this.flows.clear();
-    if (this.settings.failMode === 'standalone') {
+    if (this.settings.failMode === 'standalone' && !this.settings.controllers?.length) {
       this.flows.insert({
         table: 0, priority: 0, match: { fields: {}, masks: {} }, actions: [{ t: 'normal' }], cookie: 0n,
         counters: { n_packets: 0, n_bytes: 0, used: now }, created: now, modified: now, idleTimeout: 0, hardTimeout: 0,
