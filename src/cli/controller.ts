@@ -9,6 +9,8 @@
  * With --dir, the database is DIR/ovnnb.db (created on first start) and is
  * also served on punix:DIR/ovnnb_db.sock, so `ovn-nbctl
  * --db=unix:DIR/ovnnb_db.sock show` shows what the API made.
+ *
+ * The OpenAPI description of the API is at `GET /openapi.json`.
  */
 import * as fs from 'node:fs';
 import * as path from 'node:path';
@@ -40,6 +42,9 @@ Neutron-compatible (OpenStack Networking v2.0) API over an OVN_Northbound databa
   --log-file[=FILE]     request log (default LOGDIR/weft-controller.log)
   --detach              run in the background once the API is listening
   --help, --version
+
+The API's OpenAPI 3 description is served at GET /openapi.json; version discovery
+at GET /, Neutron v2.0 under /v2.0/, a minimal Keystone v3 under /v3/.
 `;
 
 function rundir(): string { return process.env.OVS_RUNDIR ?? '/var/run/openvswitch'; }

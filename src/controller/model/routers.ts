@@ -10,7 +10,7 @@
  * overlapping subnets. Removing an interface a floating IP depends on is
  * refused. Extra routes must have a next hop on a connected subnet.
  */
-import { ApiError, badRequest, conflict, forbidden, invalidInput, notFound } from '../errors.js';
+import { ApiError, badRequest, conflict, forbidden, notFound } from '../errors.js';
 import type { Context, FixedIp, GatewayInfo, HostRoute, Port, Router, Subnet } from './types.js';
 import { OWNER_ROUTER_GATEWAY, OWNER_ROUTER_INTERFACE } from './types.js';
 import type { FixedIpRequest, GatewayRequest } from './attrs.js';
@@ -241,4 +241,3 @@ export function routerFor(d: Draft, networkId: string, subnetId: string, ip: str
   return undefined;
 }
 
-export { invalidInput };

@@ -14,7 +14,7 @@
  * groups that name it as remote group (Neutron's foreign-key cascade).
  */
 import { randomUUID } from 'node:crypto';
-import { badRequest, conflict, invalidInput } from '../errors.js';
+import { badRequest, conflict } from '../errors.js';
 import type { Context, SecurityGroup, SecurityGroupRule } from './types.js';
 import type { Draft } from '../state/draft.js';
 import { type Body, checkQuota, newStandard, owned, owns, pick, revise, visible } from './common.js';
@@ -158,4 +158,3 @@ export function deleteRule(d: Draft, ctx: Context, id: string): void {
   d.rules.delete(id);
 }
 
-export { invalidInput };

@@ -83,7 +83,7 @@ function ids<T>(c: DraftCollection<T & { id: string }>, dirty: ReadonlySet<strin
 }
 
 export function encodeDraft(d: Draft): unknown[] {
-  const view = d.view, store = view.store;
+  const view = d.view;
   const b = new TxnBuilder();
   // 1. The guard.
   if (!view.global.uuid) throw unavailable('The northbound database has no NB_Global row yet.');
@@ -167,7 +167,6 @@ export function encodeDraft(d: Draft): unknown[] {
 
   // 5. Routers and everything hanging off them.
   for (const id of ids(d.routers, d.dirtyRouters)) encodeRouterRows(d, refs, b, id);
-  void store;
   return b.build();
 }
 

@@ -155,4 +155,3 @@ export function childKey(table: string, row: NbRow): string {
   }
 }
 
-export { ExtIds };
