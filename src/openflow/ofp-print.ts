@@ -152,5 +152,6 @@ export function formatPacketIn(m: OfMessage): string {
   const head = `${header(m)} ${nx === NXT.PACKET_IN2 || nx === NXT.PACKET_IN || m.version > OFP10 ? `cookie=0x${pi.cookie.toString(16)} ` : ''}total_len=${pi.totalLen} ${meta ? meta + ',' : ''}in_port=${portName(inPort)} (via ${reasons[pi.reason] === 'no_match' ? 'no_match' : reasons[pi.reason] ?? pi.reason}) data_len=${pi.data.length} (unbuffered)`;
   const { key } = extractFlow(pi.data, 0);
   const flow = formatMatch({ ...matchForPacket(key), masks: { ...matchForPacket(key).masks, in_port: undefined } } as never);
-  return `${head}\n${flow}`;
+  const userdata = pi.userdata ? `\n userdata=${[...pi.userdata].map((b) => b.toString(16).padStart(2, '0')).join('.')}` : '';
+  return `${head}${userdata}\n${flow}`;
 }

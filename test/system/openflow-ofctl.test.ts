@@ -5,7 +5,8 @@
  */
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
-import { startWeft, startOvs, ofctl, type WeftSwitch, type OvsSwitch } from './openflow-harness.js';
+import { spawn } from 'node:child_process';
+import { startWeft, startOvs, ofctl, run, type WeftSwitch, type OvsSwitch } from './openflow-harness.js';
 import { runOfctl } from '../../src/openflow/ofctl.js';
 
 let weft: WeftSwitch;
@@ -77,4 +78,34 @@ test('weft ofctl prints what ovs-ofctl prints, command by command', async () => 
     const got = mask(await weftOfctl(args.map((a) => (a === 'br0' ? weft.mgmt('br0') : a))));
     assert.equal(got, want, `ovs-ofctl ${args.join(' ')}`);
   }
+});
+
+test('monitor prints packet-ins as ovs-ofctl monitor does', async () => {
+  for (const x of [ovs.mgmt('br0'), weft.mgmt('br0')]) {
+    await ofctl(['del-flows', x]);
+    await ofctl(['add-flow', x, 'in_port=1,actions=load:5->NXM_NX_REG3[],controller']);
+    await ofctl(['add-flow', x, 'in_port=2,actions=set_tunnel:9,controller(reason=no_match,userdata=01.02)']);
+  }
+  const watch = (cmd: string, args: string[], env: NodeJS.ProcessEnv) => {
+    const p = spawn(cmd, args, { env });
+    let out = '';
+    let err = '';
+    p.stdout.on('data', (d) => { out += d; });
+    p.stderr.on('data', (d) => { err += d; });
+    return { stop: () => { p.kill(); return out || err; } };
+  };
+  const entry = `import('${new URL('../../src/cli/ofctl.js', import.meta.url).href}').then((m) => m.main(process.argv.slice(1)))`;
+  const o = watch('ovs-ofctl', ['monitor', ovs.mgmt('br0'), '65534'], { ...process.env, OVS_RUNDIR: ovs.dir });
+  const w = watch(process.execPath, ['-e', entry, 'monitor', weft.mgmt('br0'), '65534'], { ...process.env, WEFT_OFCTL_PROG: 'ovs-ofctl' });
+  // Both monitors must have subscribed before the packets arrive.
+  await new Promise((r) => setTimeout(r, 1500));
+  const hex = '505400000002505400000001' + '88b5' + '00'.repeat(46);
+  for (const port of ['p1', 'p2']) {
+    await run('ovs-appctl', ['netdev-dummy/receive', port, hex], undefined, { ...process.env, OVS_RUNDIR: ovs.dir });
+    weft.devs.get(port)!.receive([Buffer.from(hex, 'hex')]);
+  }
+  await new Promise((r) => setTimeout(r, 800));
+  const want = o.stop(), got = w.stop();
+  assert.match(want, /NXT_PACKET_IN2/);
+  assert.equal(got, want);
 });
