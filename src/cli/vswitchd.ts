@@ -10,6 +10,8 @@ import { SystemClock } from '../base/clock.js';
 import { VswitchDaemon } from '../vswitch/daemon.js';
 import { switchCommands } from '../vswitch/appctl.js';
 import { startDaemon, parseDaemonArgs } from '../base/daemon.js';
+import { OpenFlowManager } from '../openflow/connmgr/manager.js';
+import { traceCommand } from '../openflow/connmgr/trace.js';
 
 const PROGRAM = 'ovs-vswitchd';
 
@@ -30,16 +32,22 @@ export async function main(argv: string[]): Promise<number> {
   const ctx = await startDaemon(PROGRAM, daemon);
   const clock = new SystemClock();
   const vs = new VswitchDaemon({ remote, clock, log: ctx.log, enableDummy });
+  // OpenFlow: <rundir>/<bridge>.mgmt listeners and Controller connections follow the bridges.
+  const openflow = new OpenFlowManager(vs.sw, { rundir, clock, log: ctx.log });
+  vs.onReconfigure = (cfg) => openflow.reconfigure(cfg.bridges.map((b) => ({ name: b.name, controllers: b.controllers, failMode: b.failMode, protocols: b.protocols })));
+  const tick = setInterval(() => openflow.run(), 50);
   for (const c of switchCommands(vs.sw, clock)) {
+    // ofproto/trace walks the OpenFlow tables as well as NORMAL.
+    const handler = c.name === 'ofproto/trace' ? (args: string[]) => traceCommand(vs.sw, clock, args) : c.handler;
     ctx.unixctl.register({
       name: c.name, usage: c.usage, minArgs: c.minArgs, maxArgs: c.maxArgs,
       handler: (args: string[]) => {
-        const r = c.handler(args);
+        const r = handler(args);
         return 'ok' in r ? { ok: r.ok } : { error: r.error };
       },
     });
   }
-  ctx.onExit(() => vs.stop());
+  ctx.onExit(() => { clearInterval(tick); openflow.close(); vs.stop(); });
   vs.start();
   ctx.ready();
   return -1;   // keep running

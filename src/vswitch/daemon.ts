@@ -17,7 +17,7 @@
 import { Idl } from '../ovsdb/client/idl.js';
 import type { IdlRow } from '../ovsdb/client/row.js';
 import type { Datum } from '../ovsdb/datum.js';
-import { readConfig, type RowSource } from './config.js';
+import { readConfig, type RowSource, type SwitchConfig } from './config.js';
 import { Switch, type InterfaceStatus, type NetdevFactory } from './bridge.js';
 import type { SystemClock } from '../base/clock.js';
 import { DummyNetdev } from '../netdev/dummy.js';
@@ -66,6 +66,8 @@ export class VswitchDaemon {
   private dirty = true;
   private timers: NodeJS.Timeout[] = [];
   private lastStatsWrite = 0;
+  /** Called after each reconfiguration (the OpenFlow connection manager follows the bridges and controllers). */
+  onReconfigure: ((cfg: SwitchConfig) => void) | null = null;
 
   constructor(private readonly opts: VswitchOptions, netdevs = defaultNetdevFactory(opts.enableDummy)) {
     this.sw = new Switch(opts.clock, netdevs);
@@ -104,7 +106,9 @@ export class VswitchDaemon {
     const seqno = this.idl.seqno;
     if (seqno !== this.lastSeqno) {
       this.lastSeqno = seqno;
-      this.sw.reconfigure(readConfig(this.idl as unknown as RowSource));
+      const cfg = readConfig(this.idl as unknown as RowSource);
+      this.sw.reconfigure(cfg);
+      this.onReconfigure?.(cfg);
       this.dirty = true;
     }
     if (!this.dirty || this.writing || !this.idl.hasLock) return;

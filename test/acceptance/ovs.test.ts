@@ -34,7 +34,6 @@ const profiles: Profile[] = [
     name: 'weft',
     env: { OVSDB_SERVER: `${weft} ovsdb-server`, OVSDB_TOOL: `${weft} ovsdb-tool`, VSWITCHD: WEFT_VSWITCHD },
     patterns: [''],
-    todo: { 'of-': 'OpenFlow management connections are issue 8, in progress' },
   },
   {
     // Weft's server under the real ovs-vswitchd, a demanding client (locks, monitor_cond_since, _Server).
