@@ -8,7 +8,7 @@
  * (openapi.ts), so the three cannot disagree.
  */
 import {
-  type Converter, toName, toString, toBool, toInt, nullable, toUuid, toMac, toIp, toSubnetCidr, toPrefix,
+  type Converter, toName, toString, toBool, toInt, nullable, toUuid, toMac, toIp, toIpOrPrefix, toSubnetCidr, toPrefix,
   toEnum, toList, toUniqueList, toDict, toStringMap,
 } from './convert.js';
 import type { AddressPair, AllocationPool, FixedIp, GatewayInfo, HostRoute } from './types.js';
@@ -70,7 +70,7 @@ const fixedIp = toDict<FixedIpRequest>({ subnet_id: toUuid, ip_address: toIp }, 
   if (o.ip_address !== undefined) r.ip_address = o.ip_address as string;
   return r;
 });
-const addressPair = toDict<Partial<AddressPair>>({ ip_address: toPrefix, mac_address: toMac }, ['ip_address'],
+const addressPair = toDict<Partial<AddressPair>>({ ip_address: toIpOrPrefix, mac_address: toMac }, ['ip_address'],
   (o) => ({ ip_address: o.ip_address as string, ...(o.mac_address !== undefined ? { mac_address: o.mac_address as string } : {}) }));
 export interface GatewayRequest { network_id?: string; enable_snat?: boolean; external_fixed_ips?: FixedIpRequest[] }
 const gatewayInfo: Converter<GatewayRequest | null> = nullable(toDict<GatewayRequest>({

@@ -96,6 +96,12 @@ export const toSubnetCidr: Converter<string> = (v, attr) => {
   throw invalidAttr(attr, `'${show(v)}' is not a valid IP subnet`);
 };
 
+/** An address or a prefix, each kept in its own form (allowed address pairs: "10.0.0.9" or "10.0.0.0/24"). */
+export const toIpOrPrefix: Converter<string> = (v, attr) => {
+  if (typeof v === 'string' && !v.includes('/')) return toIp(v, attr);
+  return toPrefix(v, attr);
+};
+
 /** An IP prefix where host bits are tolerated and cleared (remote_ip_prefix, destinations). */
 export const toPrefix: Converter<string> = (v, attr) => {
   const c = parseCidr(v, false);
