@@ -15,6 +15,8 @@ const commands: Record<string, { summary: string; load: () => Promise<CommandMai
   'status': { summary: 'show whether Weft\'s daemons run', load: async () => (await import('./service.js')).status },
   'restart': { summary: 'stop then start Weft\'s daemons', load: async () => (await import('./service.js')).restart },
   'appctl': { summary: 'send a command to a running daemon, drop-in for ovs-appctl', load: async () => (await import('./appctl.js')).main },
+  'ofctl': { summary: 'OpenFlow switch management, drop-in for ovs-ofctl', load: async () => (await import('./ofctl.js')).main },
+  'controller': { summary: 'Neutron-compatible networking API over an OVN_Northbound database', load: async () => (await import('./controller.js')).main },
   'vsctl': { summary: 'configure the switch database, drop-in for ovs-vsctl', load: async () => (await import('./vsctl.js')).main },
 };
 
