@@ -14,6 +14,14 @@
  * in the peer bridge, in the same pass, so one megaflow covers the path
  * across both bridges.
  *
+ * The OpenFlow pipeline: a lookup in table 0, then the rule's actions;
+ * resubmit and goto_table look up other tables recursively, groups run
+ * their buckets on copies of the flow, learn installs flows (again on
+ * every cache hit, as a side effect), controller actions become
+ * `userspace` actions that hand the packet to the bridge's packet-in
+ * hook. Header fields the actions change are committed as datapath
+ * `set(...)` actions just before each output (src/openflow/odp-commit.ts).
+ *
  * Every drop records its reason; `ofproto/trace` prints them, and the
  * packet path counts them.
  */
