@@ -43,6 +43,32 @@ interface Opts {
 
 class Fatal extends Error {}
 
+const HELP = `weft ofctl: OpenFlow switch management utility (ovs-ofctl compatible)
+usage: weft ofctl [OPTIONS] COMMAND [ARG...]
+
+  show SWITCH                 show OpenFlow information
+  dump-desc SWITCH            print switch description
+  dump-tables SWITCH          print table stats
+  dump-ports SWITCH [PORT]    print port statistics
+  dump-ports-desc SWITCH      print port descriptions
+  dump-flows SWITCH [FLOW]    print matching flow entries
+  dump-aggregate SWITCH [FLOW]  print aggregate stats for FLOWs
+  add-flow SWITCH FLOW        add flow described by FLOW
+  add-flows SWITCH FILE       add flows from FILE
+  mod-flows SWITCH FLOW       modify actions of matching FLOWs
+  del-flows SWITCH [FLOW]     delete matching FLOWs
+  add-group SWITCH GROUP      add group described by GROUP
+  mod-group SWITCH GROUP      modify specific group
+  del-groups SWITCH [GROUP]   delete matching GROUPs
+  dump-groups SWITCH          print group description
+  packet-out SWITCH IN_PORT ACTIONS PACKET...  execute ACTIONS on PACKET
+  monitor SWITCH [MISSLEN]    print packets received from SWITCH
+SWITCH is a bridge name (its <rundir>/BRIDGE.mgmt), unix:FILE or tcp:HOST[:PORT].
+
+Options: -O, --protocols=OpenFlow10|OpenFlow13  --names  --no-names  --no-stats
+         --strict  -t, --timeout=SECS  -h, --help  -V, --version
+`;
+
 const USAGE: Record<string, [number, number]> = {
   show: [1, 1], 'dump-flows': [1, 2], 'dump-aggregate': [1, 2], 'add-flow': [2, 2], 'add-flows': [2, 2], 'mod-flows': [2, 2],
   'del-flows': [1, 2], 'dump-ports': [1, 2], 'dump-ports-desc': [1, 2], 'dump-tables': [1, 1], 'dump-desc': [1, 1],
@@ -75,6 +101,8 @@ export async function runOfctl(argv: readonly string[], io: OfctlIo): Promise<nu
       else if (a === '--strict') opts.strict = true;
       else if (a === '-t' || a.startsWith('--timeout')) opts.timeoutMs = Number(val()) * 1000;
       else if (a === '-F' || a.startsWith('--flow-format') || a === '-P' || a.startsWith('--packet-in-format')) val();
+      else if (a === '-h' || a === '--help') { io.stdout(HELP); return 0; }
+      else if (a === '-V' || a === '--version') { io.stdout('weft ofctl 0.1.0 (OpenFlow versions 0x1, 0x4)\n'); return 0; }
       else if (a.startsWith('-') && a !== '-') throw new Fatal(`unrecognized option '${a}'`);
       else args.push(a);
     }
