@@ -153,3 +153,25 @@ test('action syntax: format(parse(x)) is what ovs-ofctl prints', () => {
   assert.throws(() => parseActions('drop,output:1'), /must not be accompanied/);
   assert.throws(() => parseActions('bogus'), /unknown action bogus/);
 });
+
+test('the full datapath key agrees with the switch\'s L2/L3 key on every field that key has', async () => {
+  const { datapathFlowKey } = await import('../../src/openflow/odp-key.js');
+  const { extractFlowKey } = await import('../../src/vswitch/flowkey.js');
+  const frames = [
+    '505400000002505400000001' + '88b5' + '00'.repeat(46),
+    '5054000000025054000000018100000a' + '0800' + '450000200000000040110000' + '0a000001' + '0a000002' + '0035004400080000' + '00'.repeat(4),
+    'ffffffffffff505400000001' + '0806' + '0001080006040001' + '505400000001' + '0a000001' + '000000000000' + '0a000002',
+    '505400000002505400000001' + '0800' + '450000280000000040060000' + '0a000001' + '0a000002' + '0050d431' + '00'.repeat(8) + '5002ffff00000000',
+  ];
+  for (const hex of frames) {
+    const f = Buffer.from(hex, 'hex');
+    const old = extractFlowKey(f, 3, { tun_id: 7, tun_src: 1, tun_dst: 2 })!;
+    const full = datapathFlowKey(f, 3, { tun_id: 7, tun_src: 1, tun_dst: 2 })!;
+    for (const k of Object.keys(old)) {
+      // The old key leaves ARP addresses out; the full key has them in nw_src/nw_dst, as OVS does.
+      if (old.dl_type === 0x0806 && (k === 'nw_src' || k === 'nw_dst' || k === 'nw_proto')) continue;
+      assert.equal(full[k], old[k], `${k} of ${hex}`);
+    }
+  }
+  assert.equal(datapathFlowKey(Buffer.alloc(10), 1), null);
+});
