@@ -77,7 +77,7 @@ export class OvsdbServer {
   constructor(private readonly log: ServerLog) {
     this.addDatabaseObject('_Server', { db: this.serverDb, storage: null, durable: Promise.resolve() });
     this.remotes = new RemoteSet({
-      listen: (r) => this.listenOn(r),
+      listen: (r) => this.listenRaw(r),
       readDb: (name) => this.dbs.get(name)?.db,
       log,
     });
@@ -116,8 +116,16 @@ export class OvsdbServer {
     this.syncServerDb();
   }
 
-  /** Accepts connections on a passive remote such as `punix:PATH` or `ptcp:PORT[:IP]`. */
+  private readonly directListeners = new Set<net.Server>();
+
+  /** Accepts connections on a passive remote such as `punix:PATH` or `ptcp:PORT[:IP]`, until close(). */
   async listenOn(remote: PassiveRemote): Promise<net.Server> {
+    const srv = await this.listenRaw(remote);
+    this.directListeners.add(srv);
+    return srv;
+  }
+
+  private async listenRaw(remote: PassiveRemote): Promise<net.Server> {
     const srv = await listen(remote, (sock) => this.accept(sock));
     this.log.info(`${describePassive(remote)}: listening`);
     return srv;
@@ -142,6 +150,8 @@ export class OvsdbServer {
   async close(): Promise<void> {
     for (const s of [...this.sessions]) s.conn.close('server shutting down');
     await this.remotes.closeAll();
+    for (const srv of this.directListeners) srv.close();
+    this.directListeners.clear();
     for (const b of this.blocked) if (b.timer) clearTimeout(b.timer);
     this.blocked = [];
     for (const served of this.dbs.values()) {
