@@ -200,6 +200,8 @@ export class Switch implements XlateRegistry {
     const settings = {
       name: b.name, uuid: b.uuid, mac, datapathId: dpid, failMode: b.failMode,
       forwardBpdu: b.otherConfig.get('forward-bpdu') === 'true',
+      // With controllers configured, a standalone bridge starts with an empty table, as OVS does.
+      controllers: b.controllers,
     };
     let of = this.bridges.get(b.name);
     if (!of) {
