@@ -82,8 +82,12 @@ test('subnet defaults, pools, overlap and DHCP options', async () => {
   assert.deepEqual(net.body.network.subnets, [s.id]);
   const v6 = await mk('subnets', 'subnet', { network_id: n.id, cidr: 'fd00:1::/64', ip_version: 6, ipv6_address_mode: 'slaac', ipv6_ra_mode: 'slaac' });
   assert.equal(v6.gateway_ip, 'fd00:1::1');
+  // The network's DHCP/metadata port took the first address of the DHCP subnet.
+  const meta = (await h.req('GET', `/v2.0/ports?network_id=${n.id}&device_owner=network:distributed`)).body.ports;
+  assert.deepEqual(meta.map((m: any) => m.fixed_ips.map((f: any) => f.ip_address)), [['10.1.0.2']]);
+  assert.equal(meta[0].device_id, `ovnmeta-${n.id}`);
   const p = await mk('ports', 'port', { network_id: n.id, mac_address: 'fa:16:3e:00:00:01' });
-  assert.deepEqual(p.fixed_ips.map((f: any) => f.ip_address), ['10.1.0.2', 'fd00:1::f816:3eff:fe00:1']);
+  assert.deepEqual(p.fixed_ips.map((f: any) => f.ip_address), ['10.1.0.3', 'fd00:1::f816:3eff:fe00:1']);
 });
 
 test('fixed IPs, MACs and their conflicts', async () => {
@@ -101,8 +105,8 @@ test('fixed IPs, MACs and their conflicts', async () => {
   assert.equal(outside.status, 400);
   const bcast = await h.req('POST', '/v2.0/ports', { port: { network_id: n.id, fixed_ips: [{ subnet_id: s.id, ip_address: '192.0.2.7' }] } });
   assert.equal(bcast.status, 400);
-  // /29: .2-.6 in the pool, .5 taken: four more, then exhausted.
-  for (let i = 0; i < 4; i++) await mk('ports', 'port', { network_id: n.id });
+  // /29: .2-.6 in the pool, .2 for the metadata port, .5 taken: three more, then exhausted.
+  for (let i = 0; i < 3; i++) await mk('ports', 'port', { network_id: n.id });
   const full = await h.req('POST', '/v2.0/ports', { port: { network_id: n.id } });
   assert.equal(full.status, 409);
   assert.equal(full.body.NeutronError.type, 'IpAddressGenerationFailure');

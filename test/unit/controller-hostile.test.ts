@@ -28,7 +28,7 @@ before(async () => {
   const n = await mk('networks', 'network', { name: 'n' });
   const s = await mk('subnets', 'subnet', { network_id: n.id, cidr: '10.0.0.0/24', ip_version: 4 });
   const full = await mk('networks', 'network', { name: 'full' });
-  const fs1 = await mk('subnets', 'subnet', { network_id: full.id, cidr: '10.1.0.0/30', ip_version: 4 });
+  const fs1 = await mk('subnets', 'subnet', { network_id: full.id, cidr: '10.1.0.0/30', ip_version: 4, enable_dhcp: false });
   await mk('ports', 'port', { network_id: full.id });
   const sg = await mk('security-groups', 'security_group', { name: 'g' });
   const p = await mk('ports', 'port', { network_id: n.id, mac_address: 'fa:16:3e:00:00:aa', security_groups: [sg.id] });

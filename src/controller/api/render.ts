@@ -49,8 +49,8 @@ export function renderSubnet(_v: View, s: Subnet): Dict {
 const agentsByHost = new WeakMap<object, Map<string, Agent>>();
 
 function agentOn(v: View, host: string): Agent | undefined {
-  let m = agentsByHost.get(v.global);
-  if (!m) agentsByHost.set(v.global, m = new Map([...v.agents.values()].map((a) => [a.host, a])));
+  let m = agentsByHost.get(v.agents);
+  if (!m) agentsByHost.set(v.agents, m = new Map([...v.agents.values()].map((a) => [a.host, a])));
   return m.get(host);
 }
 
@@ -70,13 +70,13 @@ function binding(v: View, p: Port): { vifType: string; details: Dict } {
  * then renders only what changed since the last listing. Callers must not
  * modify the returned object.
  */
-const portCache = new WeakMap<Port, { global: object; dict: Dict }>();
+const portCache = new WeakMap<Port, { agents: object; dict: Dict }>();
 
 export function renderPort(v: View, p: Port): Dict {
   const c = portCache.get(p);
-  if (c && c.global === v.global) return c.dict;
+  if (c && c.agents === v.agents) return c.dict;
   const dict = renderPortNow(v, p);
-  portCache.set(p, { global: v.global, dict });
+  portCache.set(p, { agents: v.agents, dict });
   return dict;
 }
 

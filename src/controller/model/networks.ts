@@ -12,6 +12,7 @@ import { type Body, canSeeNetwork, checkAzHints, checkQuota, newStandard, owned,
 import { allocateTenant, allocateVlanOn, checkFree, maxMtu, providerSegment, type Segment } from '../segments.js';
 import { ensureDefaultSecurityGroup } from './secgroups.js';
 import { deleteSubnetRows } from './subnets.js';
+import { isAutoPort } from './dhcp.js';
 
 const PROVIDER = ['provider:network_type', 'provider:physical_network', 'provider:segmentation_id'] as const;
 
@@ -90,7 +91,8 @@ export function updateNetwork(d: Draft, ctx: Context, id: string, body: Body): N
 export function deleteNetwork(d: Draft, ctx: Context, id: string): void {
   const n = owned(d.networks, 'network', id, ctx, (x) => canSeeNetwork(ctx, x), 'delete_network');
   const ports = d.ports.lookup('network', id);
-  if (ports.length > 0) throw networkInUse(id);
+  if (ports.some((p) => !isAutoPort(p))) throw networkInUse(id);
+  for (const p of ports) d.ports.delete(p.id);
   for (const s of d.subnets.lookup('network', id)) deleteSubnetRows(d, s.id);
   d.networks.delete(n.id);
 }

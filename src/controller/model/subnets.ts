@@ -11,6 +11,7 @@ import type { Draft } from '../state/draft.js';
 import { type Body, canSeeNetwork, checkQuota, newStandard, owned, owns, pick, randomMac, revise, visible } from './common.js';
 import { cidrContains, cidrsOverlap, formatCidr, ipText, parseCidr, parseIp, type Cidr } from './ip.js';
 import { defaultPools, forgetSubnet, subnetCidr, usableRange, validatePools } from '../ipam.js';
+import { addMetadataAddress, isAutoPort, releaseMetadataAddress } from './dhcp.js';
 
 export const MAX_DNS_NAMESERVERS = 5;
 export const MAX_HOST_ROUTES = 20;
@@ -88,6 +89,7 @@ export function createSubnet(d: Draft, ctx: Context, body: Body): Subnet {
     server_mac: randomMac(),
   };
   d.subnets.put(s);
+  addMetadataAddress(d, net, s);
   return s;
 }
 
@@ -105,7 +107,11 @@ export function updateSubnet(d: Draft, ctx: Context, id: string, body: Body): Su
   const next = revise(d, s, changes);
   if (next === s) return s;
   d.subnets.put(next);
-  if (next.enable_dhcp !== s.enable_dhcp) for (const p of d.ports.lookup('subnet', id)) d.dirtyPorts.add(p.id);
+  if (next.enable_dhcp !== s.enable_dhcp) {
+    for (const p of d.ports.lookup('subnet', id)) d.dirtyPorts.add(p.id);
+    const net = d.networks.get(s.network_id);
+    if (next.enable_dhcp && net) addMetadataAddress(d, net, next); else releaseMetadataAddress(d, s.network_id, id);
+  }
   return next;
 }
 
@@ -118,8 +124,9 @@ export function subnetVisible(d: NetworkSource, ctx: Context, s: Subnet): boolea
 }
 
 export function deleteSubnet(d: Draft, ctx: Context, id: string): void {
-  owned(d.subnets, 'subnet', id, ctx, (x) => subnetVisible(d, ctx, x), 'delete_subnet');
-  if (d.ports.count('subnet', id) > 0) throw subnetInUse(id);
+  const s = owned(d.subnets, 'subnet', id, ctx, (x) => subnetVisible(d, ctx, x), 'delete_subnet');
+  if (d.ports.lookup('subnet', id).some((p) => !isAutoPort(p))) throw subnetInUse(id);
+  releaseMetadataAddress(d, s.network_id, id);
   deleteSubnetRows(d, id);
 }
 

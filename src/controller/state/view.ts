@@ -29,6 +29,12 @@ import { str } from '../nb/txn.js';
 
 const project = <T extends { project_id: string }>(o: T): string[] => [o.project_id];
 
+function sameAgents(a: ReadonlyMap<string, Agent>, b: ReadonlyMap<string, Agent>): boolean {
+  if (a.size !== b.size) return false;
+  for (const [id, x] of a) { const y = b.get(id); if (!y || JSON.stringify(x) !== JSON.stringify(y)) return false; }
+  return true;
+}
+
 export function networkSegmentKey(n: Network): string[] {
   const k = segmentKey({ type: n['provider:network_type'], physnet: n['provider:physical_network'], segId: n['provider:segmentation_id'] });
   return k ? [k] : [];
@@ -84,7 +90,10 @@ export class View {
   private apply(changes: readonly RowChange[]): void {
     for (const ch of changes) {
       if (ch.table === 'NB_Global') {
-        this.global = decodeGlobal(ch.new ?? [...this.store.table('NB_Global').values()][0]);
+        const next = decodeGlobal(ch.new ?? [...this.store.table('NB_Global').values()][0]);
+        // Every write bumps the generation; keep the agent registry's identity when it did not change,
+        // so caches keyed on it (rendered ports) survive.
+        this.global = sameAgents(next.agents, this.global.agents) ? { ...next, agents: this.global.agents } : next;
         continue;
       }
       const key = `${ch.table}|${ch.uuid}`;
