@@ -37,7 +37,7 @@ function parseClause(t: TableSchema, json: unknown, resolve: NamedUuidResolver |
   const [name, fn, value] = json as [string, string, unknown];
   const col = columnOf(t, name);
   if (!col) throw new OvsdbError('unknown column', `No column ${name} in table ${t.name}.`);
-  if (!FUNCTIONS.has(fn)) throw syntaxError(`unknown function "${fn}"`, json);
+  if (!FUNCTIONS.has(fn)) throw new OvsdbError('unknown function', `No function named ${fn}.`, JSON.stringify(json));
   const ordering = fn === '<' || fn === '<=' || fn === '>' || fn === '>=';
   if (ordering && !(isScalar(col.type) && (col.type.key.type === 'integer' || col.type.key.type === 'real'))) {
     throw syntaxError(`Type mismatch: "${fn}" operator may not be applied to column ${name} of type ${col.type.key.type}.`, json);

@@ -152,7 +152,7 @@ function parseColumnList(t: TableSchema, json: unknown): string[] | undefined {
   const out: string[] = [];
   for (const c of json) {
     if (typeof c !== 'string') throw syntaxError('column name must be a string', c);
-    if (!columnOf(t, c)) throw new OvsdbError('unknown column', `No column ${c} in table ${t.name}.`);
+    if (!columnOf(t, c)) throw syntaxError(`${c} is not a valid column name`, c);
     if (!out.includes(c)) out.push(c);
   }
   return out;
@@ -261,7 +261,7 @@ function opInsert(view: TxnView, op: Record<string, unknown>, env: OpEnv): unkno
     if (op['uuid-name'] !== undefined) env.sym.map.get(op['uuid-name'] as string)!.uuid = uuid;
   }
   const set = op.row === undefined ? {} : parseRow(t, op.row, env, false);
-  if (view.exists(t.name, uuid)) throw new OvsdbError('duplicate uuid-name', `This UUID would duplicate a UUID already present within the table or deleted within the same transaction.`);
+  if (view.exists(t.name, uuid)) throw new OvsdbError('duplicate uuid', `This UUID would duplicate a UUID already present within the table or deleted within the same transaction.`, JSON.stringify(op.uuid ?? uuid));
   view.insert(t.name, { uuid, version: randomUUID(), columns: { ...defaultColumns(t), ...set } });
   return { uuid: ['uuid', uuid] };
 }

@@ -61,7 +61,7 @@ function parseMutation(t: TableSchema, json: unknown, resolve: NamedUuidResolver
       return { kind: op, column, arg: datumFromJson(relaxed, value, resolve), argIsMap: !!type.value };
     }
     default:
-      throw syntaxError(`unknown mutator "${op}"`, json);
+      throw new OvsdbError('unknown mutator', `No mutator named ${op}.`, JSON.stringify(json));
   }
 }
 
