@@ -121,7 +121,7 @@ async function main(): Promise<number> {
     phases.push(await phase('list-filt (fixed_ips)', flags.lists, flags.clients, () => call(`${url}/v2.0/ports?fixed_ips=ip_address%3D${ips[rnd(all)]}`, 'GET')));
     phases.push(await phase(`list-all (${all} ports)`, flags.lists, Math.min(flags.clients, 4), async () => {
       const r = await call(`${url}/v2.0/ports`, 'GET');
-      if (r.ports.length !== all) throw new Error(`list returned ${r.ports.length} ports, not ${all}`);
+      if (r.ports.length < all) throw new Error(`list returned ${r.ports.length} ports, fewer than ${all}`);
     }));
   } finally {
     proc.kill('SIGTERM');
