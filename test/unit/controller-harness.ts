@@ -26,8 +26,9 @@ export function config(ini = ''): ControllerConfig {
   return configFromIni(parseIni(ini));
 }
 
-export async function startHarness(opts: { config?: ControllerConfig; dir?: string; nbListen?: string[] } = {}): Promise<Harness> {
+export async function startHarness(opts: { config?: ControllerConfig; dir?: string; nbListen?: string[]; ownsDir?: boolean } = {}): Promise<Harness> {
   const dir = opts.dir ?? fs.mkdtempSync(path.join(os.tmpdir(), 'weft-ctl-'));
+  const ownsDir = opts.ownsDir ?? !opts.dir;
   const cfg = opts.config ?? config();
   const ctl = await Controller.start({ config: cfg, dir, nbListen: opts.nbListen ?? [], listen: null });
   const h: Harness = {
@@ -51,11 +52,11 @@ export async function startHarness(opts: { config?: ControllerConfig; dir?: stri
     },
     async restart() {
       await ctl.close();
-      return startHarness({ ...opts, dir, config: cfg });
+      return startHarness({ ...opts, dir, config: cfg, ownsDir });
     },
     async close(keepDir = false) {
       await ctl.close();
-      if (!keepDir && !opts.dir) fs.rmSync(dir, { recursive: true, force: true });
+      if (!keepDir && ownsDir) fs.rmSync(dir, { recursive: true, force: true });
     },
   };
   return h;
