@@ -99,6 +99,7 @@ async function main(): Promise<number> {
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'weft-bench-api-'));
   const { proc, url } = await startController(dir);
   const phases: Phase[] = [];
+  let dbBytes = NaN;
   try {
     const net = (await call(`${url}/v2.0/networks`, 'POST', { network: { name: 'bench' } })).network;
     await call(`${url}/v2.0/subnets`, 'POST', { subnet: { network_id: net.id, cidr: '10.0.0.0/16', ip_version: 4 } });
@@ -125,10 +126,10 @@ async function main(): Promise<number> {
     }));
   } finally {
     proc.kill('SIGTERM');
-    await new Promise((r) => proc.once('exit', r));
+    if (proc.exitCode === null) await new Promise((r) => proc.once('exit', r));
+    dbBytes = fs.existsSync(path.join(dir, 'ovnnb.db')) ? fs.statSync(path.join(dir, 'ovnnb.db')).size : NaN;
+    fs.rmSync(dir, { recursive: true, force: true });
   }
-  const dbBytes = fs.statSync(path.join(dir, 'ovnnb.db')).size;
-  fs.rmSync(dir, { recursive: true, force: true });
   const m = describeMachine();
   if (flags.json) {
     process.stdout.write(JSON.stringify({ machine: m, revision: gitRevision(REPO), flags, dbBytes, phases }, null, 2) + '\n');
