@@ -151,7 +151,12 @@ export class FileStorage implements DbStorage {
   /** Appends the commit's record; resolves once it is on disk (batched with its neighbours into one sync). */
   write(commit: Commit): Promise<void> {
     if (this.closed) return Promise.reject(new StorageError(`${this.file}: storage is closed`));
-    const done = this.writer.appendBatch([commitToRecord(this.db, commit)]);
+    const record = commitToRecord(this.db, commit);
+    // During a compaction the log file is being replaced: append after it, never to the old file.
+    // (A record already covered by the snapshot is then written twice; replaying full values twice is harmless.)
+    const done = this.compacting
+      ? this.compacting.then(() => this.writer.appendBatch([record]))
+      : this.writer.appendBatch([record]);
     if (this.shouldCompact()) void done.then(() => this.compact()).catch(() => undefined);
     return done;
   }
