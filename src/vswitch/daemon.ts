@@ -21,6 +21,7 @@ import { readConfig, type RowSource, type SwitchConfig } from './config.js';
 import { Switch, type InterfaceStatus, type NetdevFactory } from './bridge.js';
 import type { SystemClock } from '../base/clock.js';
 import { DummyNetdev } from '../netdev/dummy.js';
+import { LinuxNetdev } from '../netdev/linux.js';
 
 export interface DaemonLog {
   info(msg: string): void;
@@ -53,6 +54,9 @@ export function defaultNetdevFactory(enableDummy: boolean): NetdevFactory {
       const dummyDp = datapathType === 'dummy';
       if (type === 'dummy' && enableDummy) return new DummyNetdev(name, 'dummy');
       if (type === 'internal' && dummyDp) return new DummyNetdev(name, 'dummy-internal');
+      if (type === 'internal') return LinuxNetdev.open(name, 'internal');
+      if (type === 'tap') return LinuxNetdev.open(name, 'tap');
+      if (type === '' || type === 'system') return LinuxNetdev.open(name, 'system');
       return `could not open network device ${name} (Address family not supported by protocol)`;
     },
   };

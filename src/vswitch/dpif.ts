@@ -13,6 +13,10 @@
  *      returns actions plus the fields it examined; install a megaflow,
  *      then execute.
  *
+ * Outputs are queued per port while a batch is processed and sent with one
+ * `send` per port at the end, so a real device makes one system call per
+ * batch rather than one per frame.
+ *
  * The datapath knows nothing of bridges, VLAN rules or OpenFlow: it moves
  * frames between numbered ports according to actions. `invalidate()` is
  * how the upper layers say a decision may have changed.
@@ -58,6 +62,10 @@ export class Dpif {
   /** Turns the megaflow cache off (model tests compare both ways). */
   useCache = true;
   upcall: UpcallHandler | null = null;
+  /** Batch nesting (decapsulated packets re-enter `receive`); outputs are flushed at depth 0. */
+  private depth = 0;
+  private readonly pending = new Map<number, Buffer[]>();
+  private readonly outputFn = (port: number, f: Buffer): void => this.output(port, f);
 
   constructor(readonly type: string, readonly name: string, private readonly now: () => number) {}
 
@@ -90,6 +98,32 @@ export class Dpif {
 
   /** Processes a batch of frames received on datapath port `odp`. */
   receive(odp: number, frames: readonly Buffer[], tun?: TunnelMetadata): void {
+    this.depth++;
+    try {
+      this.receiveBatch(odp, frames, tun);
+    } finally {
+      if (--this.depth === 0) this.flush();
+    }
+  }
+
+  /** Sends every output queued while a batch was processed: one `send` per port per batch. */
+  private flush(): void {
+    for (const [odp, q] of this.pending) {
+      const p = this.ports.get(odp);
+      if (p) p.netdev.send(q);
+    }
+    this.pending.clear();
+  }
+
+  private output(port: number, f: Buffer): void {
+    const p = this.ports.get(port);
+    if (!p) { this.drop('datapath_drop_invalid_port'); return; }
+    if (this.depth === 0) { p.netdev.send([f]); return; }
+    const q = this.pending.get(port);
+    if (q) q.push(f); else this.pending.set(port, [f]);
+  }
+
+  private receiveBatch(odp: number, frames: readonly Buffer[], tun?: TunnelMetadata): void {
     const now = this.now();
     for (const frame of frames) {
       const key = extractFlowKey(frame, odp, tun);
@@ -118,11 +152,7 @@ export class Dpif {
   }
 
   execute(actions: readonly DpAction[], frame: Buffer): void {
-    executeActions(actions, frame, (port, f) => {
-      const p = this.ports.get(port);
-      if (p) p.netdev.send([f]);
-      else this.drop('datapath_drop_invalid_port');
-    }, (vport, f) => {
+    executeActions(actions, frame, this.outputFn, (vport, f) => {
       // Decapsulated packets come back in on the tunnel's virtual port, carrying their tunnel metadata.
       const d = vxlanDecap(f);
       if (!d) { this.drop('datapath_drop_tunnel_pop_error'); return; }

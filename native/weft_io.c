@@ -1,0 +1,782 @@
+/*
+ * weft_io: the few things Node cannot do for a userspace switch.
+ *
+ * Everything here is I/O plumbing; switching decisions stay in TypeScript.
+ *
+ *   openTap(name)             TAP device (IFF_TAP|IFF_NO_PI|IFF_VNET_HDR), offloads on
+ *   openPacket(ifname)        AF_PACKET socket bound to one interface, promiscuous,
+ *                             vnet headers on, own transmissions not looped back
+ *   watch(fd, cb) / unwatch   a libuv poll on the descriptor: cb() once per wake-up
+ *   recv(fd, isTap, meta)     up to META_MAX frames in one call (recvmmsg on sockets);
+ *                             returns one Buffer holding them packed, meta[] describes each
+ *   send(fd, isTap, frames, gso)
+ *                             a batch (sendmmsg on sockets); returns frames accepted
+ *   ifinfo(name) / setMtu / setUp / setMac
+ *   openLinkMonitor()         a NETLINK_ROUTE socket subscribed to link changes;
+ *                             drain(fd) empties it (JS then re-reads the devices)
+ *   close(fd)
+ *
+ * Offloads. Frames are exchanged with the kernel behind a virtio-net header
+ * (10 bytes). A frame whose checksum the sender left to "hardware"
+ * (VIRTIO_NET_HDR_F_NEEDS_CSUM) is completed here on receive, so every frame
+ * JavaScript sees is correct on the wire. A GSO frame (a TCP super-segment up to
+ * 64 KiB from a TSO-enabled veth or TAP) is handed to JavaScript whole, with its
+ * segment size; on transmit to a device that takes vnet headers it is passed on
+ * whole (the kernel or the peer segments it), and `segment()` cuts it in software
+ * for devices that cannot (dummy ports, tunnels).
+ *
+ * VLAN tags that the kernel moved into packet metadata (rx VLAN offload) are put
+ * back into the frame from PACKET_AUXDATA, so a trunk port sees its tags.
+ */
+#define _GNU_SOURCE
+#include <node_api.h>
+#include <uv.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <stdint.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+#include <arpa/inet.h>
+#include <linux/if.h>
+#include <linux/if_ether.h>
+#include <linux/if_packet.h>
+#include <linux/if_tun.h>
+#include <linux/netlink.h>
+#include <linux/rtnetlink.h>
+#include <linux/virtio_net.h>
+#include <net/if_arp.h>
+#include <sys/ioctl.h>
+#include <sys/socket.h>
+#include <sys/uio.h>
+
+#define VNET_LEN ((int)sizeof(struct virtio_net_hdr))
+#define BATCH 32
+#define SLOT (65536 + 64)
+#define META_FIELDS 4 /* offset, length, gso type (0 none, 1 tcp4, 2 tcp6, 3 udp), gso size */
+
+#ifndef PACKET_IGNORE_OUTGOING
+#define PACKET_IGNORE_OUTGOING 23
+#endif
+
+/* ---------- N-API helpers ---------- */
+
+static napi_value throw_errno(napi_env env, const char *what, int err) {
+  char msg[256];
+  snprintf(msg, sizeof msg, "%s: %s", what, strerror(err));
+  napi_value code, text, error;
+  napi_create_string_utf8(env, msg, NAPI_AUTO_LENGTH, &text);
+  char codebuf[32];
+  snprintf(codebuf, sizeof codebuf, "E%d", err);
+  napi_create_string_utf8(env, codebuf, NAPI_AUTO_LENGTH, &code);
+  napi_create_error(env, code, text, &error);
+  napi_value errnoval;
+  napi_create_int32(env, err, &errnoval);
+  napi_set_named_property(env, error, "errno", errnoval);
+  napi_throw(env, error);
+  return NULL;
+}
+
+static int arg_int(napi_env env, napi_value v) {
+  int32_t x = -1;
+  napi_get_value_int32(env, v, &x);
+  return x;
+}
+
+static int arg_str(napi_env env, napi_value v, char *buf, size_t len) {
+  size_t got = 0;
+  if (napi_get_value_string_utf8(env, v, buf, len, &got) != napi_ok) return -1;
+  return (int)got;
+}
+
+static napi_value mk_int(napi_env env, int64_t x) {
+  napi_value v;
+  napi_create_int64(env, x, &v);
+  return v;
+}
+
+/* ---------- checksums ---------- */
+
+static uint32_t csum_add(uint32_t sum, const uint8_t *p, size_t n) {
+  while (n > 1) { sum += (uint32_t)p[0] << 8 | p[1]; p += 2; n -= 2; }
+  if (n) sum += (uint32_t)p[0] << 8;
+  return sum;
+}
+
+static uint16_t csum_fold(uint32_t sum) {
+  while (sum >> 16) sum = (sum & 0xffff) + (sum >> 16);
+  return (uint16_t)~sum;
+}
+
+/* Completes a partial checksum: the field at start+offset holds the pseudo-header sum. */
+static void complete_csum(uint8_t *frame, size_t len, size_t start, size_t offset) {
+  if (start + offset + 2 > len) return;
+  uint16_t c = csum_fold(csum_add(0, frame + start, len - start));
+  if (c == 0 && offset == 6) c = 0xffff; /* UDP: zero means "no checksum" */
+  frame[start + offset] = c >> 8;
+  frame[start + offset + 1] = c & 0xff;
+}
+
+/* Locates L3/L4 in an Ethernet frame. Returns the L4 protocol, or -1. */
+struct layout { int l3; int l4; int ipv6; int l4proto; int l4len_hdr; };
+
+static int parse_layout(const uint8_t *f, size_t len, struct layout *o) {
+  size_t off = 12;
+  if (len < 14) return -1;
+  uint16_t type = f[off] << 8 | f[off + 1];
+  off += 2;
+  while (type == 0x8100 || type == 0x88a8) {
+    if (len < off + 4) return -1;
+    type = f[off + 2] << 8 | f[off + 3];
+    off += 4;
+  }
+  o->l3 = (int)off;
+  if (type == 0x0800) {
+    if (len < off + 20) return -1;
+    int ihl = (f[off] & 15) * 4;
+    o->ipv6 = 0;
+    o->l4proto = f[off + 9];
+    o->l4 = (int)off + ihl;
+  } else if (type == 0x86dd) {
+    if (len < off + 40) return -1;
+    o->ipv6 = 1;
+    o->l4proto = f[off + 6]; /* extension headers are not walked: GSO frames have none */
+    o->l4 = (int)off + 40;
+  } else {
+    return -1;
+  }
+  if (o->l4proto == 6) {
+    if (len < (size_t)o->l4 + 20) return -1;
+    o->l4len_hdr = (f[o->l4 + 12] >> 4) * 4;
+  } else if (o->l4proto == 17) {
+    o->l4len_hdr = 8;
+  } else {
+    return -1;
+  }
+  return o->l4proto;
+}
+
+/* ---------- opening devices ---------- */
+
+static void set_name(struct ifreq *ifr, const char *name) {
+  size_t n = strnlen(name, IFNAMSIZ - 1);
+  memcpy(ifr->ifr_name, name, n);
+  ifr->ifr_name[n] = 0;
+}
+
+static napi_value OpenTap(napi_env env, napi_callback_info info) {
+  size_t argc = 1;
+  napi_value argv[1];
+  napi_get_cb_info(env, info, &argc, argv, NULL, NULL);
+  char name[IFNAMSIZ + 1];
+  if (argc < 1 || arg_str(env, argv[0], name, sizeof name) <= 0) {
+    napi_throw_type_error(env, NULL, "openTap(name)");
+    return NULL;
+  }
+  int fd = open("/dev/net/tun", O_RDWR | O_NONBLOCK | O_CLOEXEC);
+  if (fd < 0) return throw_errno(env, "open /dev/net/tun", errno);
+  struct ifreq ifr;
+  memset(&ifr, 0, sizeof ifr);
+  ifr.ifr_flags = IFF_TAP | IFF_NO_PI | IFF_VNET_HDR;
+  set_name(&ifr, name);
+  if (ioctl(fd, TUNSETIFF, &ifr) < 0) { int e = errno; close(fd); return throw_errno(env, "TUNSETIFF", e); }
+  int hdrsz = VNET_LEN;
+  ioctl(fd, TUNSETVNETHDRSZ, &hdrsz);
+  /* Let the host hand us partial checksums and TCP super-segments. */
+  unsigned off = TUN_F_CSUM | TUN_F_TSO4 | TUN_F_TSO6;
+  if (ioctl(fd, TUNSETOFFLOAD, off) < 0) ioctl(fd, TUNSETOFFLOAD, TUN_F_CSUM);
+  return mk_int(env, fd);
+}
+
+static int ifindex_of(int fd, const char *name) {
+  struct ifreq ifr;
+  memset(&ifr, 0, sizeof ifr);
+  set_name(&ifr, name);
+  if (ioctl(fd, SIOCGIFINDEX, &ifr) < 0) return -1;
+  return ifr.ifr_ifindex;
+}
+
+static napi_value OpenPacket(napi_env env, napi_callback_info info) {
+  size_t argc = 1;
+  napi_value argv[1];
+  napi_get_cb_info(env, info, &argc, argv, NULL, NULL);
+  char name[IFNAMSIZ + 1];
+  if (argc < 1 || arg_str(env, argv[0], name, sizeof name) <= 0) {
+    napi_throw_type_error(env, NULL, "openPacket(ifname)");
+    return NULL;
+  }
+  int fd = socket(AF_PACKET, SOCK_RAW | SOCK_NONBLOCK | SOCK_CLOEXEC, htons(ETH_P_ALL));
+  if (fd < 0) return throw_errno(env, "socket(AF_PACKET)", errno);
+  int ifindex = ifindex_of(fd, name);
+  if (ifindex < 0) { int e = errno; close(fd); return throw_errno(env, name, e); }
+  int one = 1;
+  if (setsockopt(fd, SOL_PACKET, PACKET_VNET_HDR, &one, sizeof one) < 0) { int e = errno; close(fd); return throw_errno(env, "PACKET_VNET_HDR", e); }
+  setsockopt(fd, SOL_PACKET, PACKET_AUXDATA, &one, sizeof one);
+  setsockopt(fd, SOL_PACKET, PACKET_IGNORE_OUTGOING, &one, sizeof one);
+  setsockopt(fd, SOL_PACKET, PACKET_QDISC_BYPASS, &one, sizeof one);
+  int bufsz = 4 << 20;
+  setsockopt(fd, SOL_SOCKET, SO_RCVBUFFORCE, &bufsz, sizeof bufsz);
+  setsockopt(fd, SOL_SOCKET, SO_SNDBUFFORCE, &bufsz, sizeof bufsz);
+  struct sockaddr_ll sll;
+  memset(&sll, 0, sizeof sll);
+  sll.sll_family = AF_PACKET;
+  sll.sll_protocol = htons(ETH_P_ALL);
+  sll.sll_ifindex = ifindex;
+  if (bind(fd, (struct sockaddr *)&sll, sizeof sll) < 0) { int e = errno; close(fd); return throw_errno(env, "bind(AF_PACKET)", e); }
+  struct packet_mreq mr;
+  memset(&mr, 0, sizeof mr);
+  mr.mr_ifindex = ifindex;
+  mr.mr_type = PACKET_MR_PROMISC;
+  if (setsockopt(fd, SOL_PACKET, PACKET_ADD_MEMBERSHIP, &mr, sizeof mr) < 0) { int e = errno; close(fd); return throw_errno(env, "PACKET_MR_PROMISC", e); }
+  /* Drop whatever arrived between socket() and bind(): it may be from any interface. */
+  char junk[64];
+  while (recv(fd, junk, sizeof junk, MSG_DONTWAIT) > 0) {}
+  return mk_int(env, fd);
+}
+
+static napi_value Close(napi_env env, napi_callback_info info) {
+  size_t argc = 1;
+  napi_value argv[1];
+  napi_get_cb_info(env, info, &argc, argv, NULL, NULL);
+  int fd = arg_int(env, argv[0]);
+  if (fd >= 0) close(fd);
+  return NULL;
+}
+
+/* ---------- receive ---------- */
+
+static uint8_t *scratch;                 /* BATCH slots of SLOT bytes */
+static uint8_t cmsgbuf[BATCH][CMSG_SPACE(sizeof(struct tpacket_auxdata))];
+
+/* Fixes one received slot in place: completes partial checksums (non-GSO), puts
+ * back an offloaded VLAN tag. Returns the frame's offset in the slot (after any
+ * shift) and sets *flen, *gtype, *gsize. */
+static int fix_frame(uint8_t *slot, int n, int vlan_valid, uint16_t tci, uint16_t tpid,
+                     int *flen, int *gtype, int *gsize) {
+  struct virtio_net_hdr *h = (struct virtio_net_hdr *)slot;
+  uint8_t *f = slot + VNET_LEN;
+  int len = n - VNET_LEN;
+  int start = VNET_LEN;
+  *gtype = 0;
+  *gsize = 0;
+  if (len < 0) len = 0;
+  int gso = h->gso_type & ~VIRTIO_NET_HDR_GSO_ECN;
+  if (gso == VIRTIO_NET_HDR_GSO_TCPV4) *gtype = 1;
+  else if (gso == VIRTIO_NET_HDR_GSO_TCPV6) *gtype = 2;
+  else if (gso == VIRTIO_NET_HDR_GSO_UDP || gso == 5 /* UDP_L4 */) *gtype = 3;
+  if (*gtype) *gsize = h->gso_size;
+  if ((h->flags & VIRTIO_NET_HDR_F_NEEDS_CSUM) && !*gtype) {
+    complete_csum(f, (size_t)len, h->csum_start, h->csum_offset);
+  }
+  if (vlan_valid && len >= 12) {
+    /* Move the MAC addresses 4 bytes back (into the vnet header's room) and insert the tag. */
+    start -= 4;
+    memmove(slot + start, f, 12);
+    uint8_t *t = slot + start + 12;
+    t[0] = tpid >> 8; t[1] = tpid & 0xff;
+    t[2] = tci >> 8; t[3] = tci & 0xff;
+    len += 4;
+  }
+  *flen = len;
+  return start;
+}
+
+/* recv(fd, isTap, meta: Int32Array) -> Buffer | null */
+static napi_value Recv(napi_env env, napi_callback_info info) {
+  size_t argc = 3;
+  napi_value argv[3];
+  napi_get_cb_info(env, info, &argc, argv, NULL, NULL);
+  int fd = arg_int(env, argv[0]);
+  bool is_tap = false;
+  napi_get_value_bool(env, argv[1], &is_tap);
+  napi_typedarray_type ttype;
+  size_t mlen;
+  void *mdata;
+  napi_value mbuf;
+  size_t moff;
+  if (napi_get_typedarray_info(env, argv[2], &ttype, &mlen, &mdata, &mbuf, &moff) != napi_ok || ttype != napi_int32_array) {
+    napi_throw_type_error(env, NULL, "recv(fd, isTap, meta: Int32Array)");
+    return NULL;
+  }
+  int32_t *meta = mdata;
+  int maxn = (int)(mlen / META_FIELDS) - 1;
+  if (maxn > BATCH) maxn = BATCH;
+  if (!scratch) scratch = malloc((size_t)BATCH * SLOT);
+  int lens[BATCH], starts[BATCH], gt[BATCH], gs[BATCH];
+  int n = 0;
+  if (is_tap) {
+    while (n < maxn) {
+      ssize_t r = read(fd, scratch + (size_t)n * SLOT + 4, SLOT - 4);
+      if (r < 0) { if (errno == EINTR) continue; break; }
+      uint8_t *slot = scratch + (size_t)n * SLOT + 4;
+      int s = fix_frame(slot, (int)r, 0, 0, 0, &lens[n], &gt[n], &gs[n]);
+      starts[n] = 4 + s;
+      n++;
+    }
+  } else {
+    struct mmsghdr msgs[BATCH];
+    struct iovec iov[BATCH];
+    memset(msgs, 0, sizeof(struct mmsghdr) * (size_t)maxn);
+    for (int i = 0; i < maxn; i++) {
+      iov[i].iov_base = scratch + (size_t)i * SLOT + 4;
+      iov[i].iov_len = SLOT - 4;
+      msgs[i].msg_hdr.msg_iov = &iov[i];
+      msgs[i].msg_hdr.msg_iovlen = 1;
+      msgs[i].msg_hdr.msg_control = cmsgbuf[i];
+      msgs[i].msg_hdr.msg_controllen = sizeof cmsgbuf[i];
+    }
+    int r;
+    do { r = recvmmsg(fd, msgs, (unsigned)maxn, MSG_DONTWAIT, NULL); } while (r < 0 && errno == EINTR);
+    if (r < 0) {
+      if (errno == EAGAIN || errno == EWOULDBLOCK || errno == ENETDOWN) r = 0;
+      else return throw_errno(env, "recvmmsg", errno);
+    }
+    for (int i = 0; i < r; i++) {
+      int vlan_valid = 0;
+      uint16_t tci = 0, tpid = 0x8100;
+      for (struct cmsghdr *c = CMSG_FIRSTHDR(&msgs[i].msg_hdr); c; c = CMSG_NXTHDR(&msgs[i].msg_hdr, c)) {
+        if (c->cmsg_level == SOL_PACKET && c->cmsg_type == PACKET_AUXDATA) {
+          struct tpacket_auxdata *a = (struct tpacket_auxdata *)CMSG_DATA(c);
+          if (a->tp_status & TP_STATUS_VLAN_VALID) {
+            vlan_valid = 1;
+            tci = a->tp_vlan_tci;
+            if (a->tp_status & TP_STATUS_VLAN_TPID_VALID) tpid = a->tp_vlan_tpid;
+          }
+        }
+      }
+      uint8_t *slot = scratch + (size_t)i * SLOT + 4;
+      int s = fix_frame(slot, (int)msgs[i].msg_len, vlan_valid, tci, tpid, &lens[i], &gt[i], &gs[i]);
+      starts[i] = 4 + s;
+    }
+    n = r;
+  }
+  if (n == 0) {
+    napi_value nul;
+    napi_get_null(env, &nul);
+    return nul;
+  }
+  size_t total = 0;
+  for (int i = 0; i < n; i++) total += (size_t)lens[i];
+  void *out;
+  napi_value buf;
+  if (napi_create_buffer(env, total ? total : 1, &out, &buf) != napi_ok) return NULL;
+  size_t pos = 0;
+  for (int i = 0; i < n; i++) {
+    memcpy((uint8_t *)out + pos, scratch + (size_t)i * SLOT + starts[i], (size_t)lens[i]);
+    meta[i * META_FIELDS + 0] = (int32_t)pos;
+    meta[i * META_FIELDS + 1] = lens[i];
+    meta[i * META_FIELDS + 2] = gt[i];
+    meta[i * META_FIELDS + 3] = gs[i];
+    pos += (size_t)lens[i];
+  }
+  meta[n * META_FIELDS + 1] = -1; /* terminator */
+  return buf;
+}
+
+/* ---------- transmit ---------- */
+
+/* Builds the vnet header for one outgoing frame. gso_size > 0 asks for
+ * segmentation by the receiver of the header (kernel or peer). */
+static void make_hdr(struct virtio_net_hdr *h, const uint8_t *f, size_t len, int gso_size) {
+  memset(h, 0, sizeof *h);
+  if (gso_size <= 0) return;
+  struct layout lo;
+  int p = parse_layout(f, len, &lo);
+  if (p < 0) return;
+  h->flags = VIRTIO_NET_HDR_F_NEEDS_CSUM;
+  h->csum_start = (uint16_t)lo.l4;
+  h->csum_offset = p == 6 ? 16 : 6;
+  h->hdr_len = (uint16_t)(lo.l4 + lo.l4len_hdr);
+  h->gso_size = (uint16_t)gso_size;
+  h->gso_type = p == 6 ? (lo.ipv6 ? VIRTIO_NET_HDR_GSO_TCPV6 : VIRTIO_NET_HDR_GSO_TCPV4) : 5 /* UDP_L4 */;
+  /* The checksum field must hold the pseudo-header sum for NEEDS_CSUM. */
+  uint32_t sum = 0;
+  size_t l4len = len - (size_t)lo.l4;
+  if (lo.ipv6) {
+    sum = csum_add(sum, f + lo.l3 + 8, 32);
+  } else {
+    sum = csum_add(sum, f + lo.l3 + 12, 8);
+  }
+  sum += (uint32_t)p;
+  sum += (uint32_t)(l4len & 0xffff) + (uint32_t)(l4len >> 16);
+  while (sum >> 16) sum = (sum & 0xffff) + (sum >> 16);
+  uint8_t *c = (uint8_t *)f + lo.l4 + h->csum_offset;
+  c[0] = sum >> 8;
+  c[1] = sum & 0xff;
+}
+
+/* send(fd, isTap, frames: Buffer[], gso: Int32Array | null) -> number accepted */
+static napi_value Send(napi_env env, napi_callback_info info) {
+  size_t argc = 4;
+  napi_value argv[4];
+  napi_get_cb_info(env, info, &argc, argv, NULL, NULL);
+  int fd = arg_int(env, argv[0]);
+  bool is_tap = false;
+  napi_get_value_bool(env, argv[1], &is_tap);
+  uint32_t count = 0;
+  if (napi_get_array_length(env, argv[2], &count) != napi_ok) {
+    napi_throw_type_error(env, NULL, "send(fd, isTap, frames[], gso)");
+    return NULL;
+  }
+  int32_t *gso = NULL;
+  size_t gsolen = 0;
+  napi_valuetype gt;
+  napi_typeof(env, argv[3], &gt);
+  if (gt == napi_object) {
+    napi_typedarray_type tt;
+    void *d;
+    napi_value ab;
+    size_t off;
+    if (napi_get_typedarray_info(env, argv[3], &tt, &gsolen, &d, &ab, &off) == napi_ok && tt == napi_int32_array) gso = d;
+  }
+  struct virtio_net_hdr hdrs[BATCH];
+  struct iovec iov[BATCH][2];
+  struct mmsghdr msgs[BATCH];
+  int sent = 0;
+  for (uint32_t base = 0; base < count; base += BATCH) {
+    int n = (int)((count - base) < BATCH ? (count - base) : BATCH);
+    for (int i = 0; i < n; i++) {
+      napi_value el;
+      napi_get_element(env, argv[2], base + (uint32_t)i, &el);
+      void *data = NULL;
+      size_t len = 0;
+      napi_get_buffer_info(env, el, &data, &len);
+      int g = gso && base + (uint32_t)i < gsolen ? gso[base + i] : 0;
+      make_hdr(&hdrs[i], data, len, g);
+      iov[i][0].iov_base = &hdrs[i];
+      iov[i][0].iov_len = VNET_LEN;
+      iov[i][1].iov_base = data;
+      iov[i][1].iov_len = len;
+    }
+    if (is_tap) {
+      for (int i = 0; i < n; i++) {
+        ssize_t r;
+        do { r = writev(fd, iov[i], 2); } while (r < 0 && errno == EINTR);
+        if (r >= 0) sent++;
+      }
+    } else {
+      memset(msgs, 0, sizeof(struct mmsghdr) * (size_t)n);
+      for (int i = 0; i < n; i++) {
+        msgs[i].msg_hdr.msg_iov = iov[i];
+        msgs[i].msg_hdr.msg_iovlen = 2;
+      }
+      int done = 0;
+      while (done < n) {
+        int r = sendmmsg(fd, msgs + done, (unsigned)(n - done), MSG_DONTWAIT);
+        if (r < 0) {
+          if (errno == EINTR) continue;
+          /* Skip the frame the kernel refused (too big, device down, queue full) and go on. */
+          done++;
+          continue;
+        }
+        sent += r;
+        done += r;
+      }
+    }
+  }
+  return mk_int(env, sent);
+}
+
+/* segment(frame, gsoSize) -> Buffer[]: software TSO/USO, checksums complete. */
+static napi_value Segment(napi_env env, napi_callback_info info) {
+  size_t argc = 2;
+  napi_value argv[2];
+  napi_get_cb_info(env, info, &argc, argv, NULL, NULL);
+  uint8_t *f;
+  size_t len;
+  if (napi_get_buffer_info(env, argv[0], (void **)&f, &len) != napi_ok) {
+    napi_throw_type_error(env, NULL, "segment(frame, gsoSize)");
+    return NULL;
+  }
+  int mss = arg_int(env, argv[1]);
+  napi_value arr;
+  napi_create_array(env, &arr);
+  struct layout lo;
+  int p = parse_layout(f, len, &lo);
+  if (p < 0 || mss <= 0) return arr;
+  size_t hdr = (size_t)lo.l4 + (size_t)lo.l4len_hdr;
+  if (len <= hdr) return arr;
+  size_t payload = len - hdr;
+  uint32_t seq = p == 6 ? ((uint32_t)f[lo.l4 + 4] << 24 | f[lo.l4 + 5] << 16 | f[lo.l4 + 6] << 8 | f[lo.l4 + 7]) : 0;
+  uint16_t ipid = lo.ipv6 ? 0 : (uint16_t)(f[lo.l3 + 4] << 8 | f[lo.l3 + 5]);
+  uint32_t idx = 0;
+  for (size_t off = 0; off < payload; off += (size_t)mss, idx++) {
+    size_t chunk = payload - off < (size_t)mss ? payload - off : (size_t)mss;
+    int last = off + chunk >= payload;
+    uint8_t *o;
+    napi_value seg;
+    if (napi_create_buffer(env, hdr + chunk, (void **)&o, &seg) != napi_ok) return arr;
+    memcpy(o, f, hdr);
+    memcpy(o + hdr, f + hdr + off, chunk);
+    size_t l3len = hdr + chunk - (size_t)lo.l3;
+    if (lo.ipv6) {
+      size_t pl = l3len - 40;
+      o[lo.l3 + 4] = pl >> 8; o[lo.l3 + 5] = pl & 0xff;
+    } else {
+      o[lo.l3 + 2] = l3len >> 8; o[lo.l3 + 3] = l3len & 0xff;
+      uint16_t id = (uint16_t)(ipid + idx);
+      o[lo.l3 + 4] = id >> 8; o[lo.l3 + 5] = id & 0xff;
+      o[lo.l3 + 10] = 0; o[lo.l3 + 11] = 0;
+      uint16_t c = csum_fold(csum_add(0, o + lo.l3, (size_t)(lo.l4 - lo.l3)));
+      o[lo.l3 + 10] = c >> 8; o[lo.l3 + 11] = c & 0xff;
+    }
+    size_t l4len = hdr + chunk - (size_t)lo.l4;
+    uint8_t *l4 = o + lo.l4;
+    if (p == 6) {
+      uint32_t s = seq + (uint32_t)off;
+      l4[4] = s >> 24; l4[5] = s >> 16; l4[6] = s >> 8; l4[7] = s & 0xff;
+      if (!last) l4[13] &= (uint8_t)~(0x01 | 0x08); /* FIN, PSH only on the last */
+      l4[16] = l4[17] = 0;
+    } else {
+      l4[4] = l4len >> 8; l4[5] = l4len & 0xff;
+      l4[6] = l4[7] = 0;
+    }
+    uint32_t sum = 0;
+    if (lo.ipv6) sum = csum_add(sum, o + lo.l3 + 8, 32);
+    else sum = csum_add(sum, o + lo.l3 + 12, 8);
+    sum += (uint32_t)p + (uint32_t)l4len;
+    sum = csum_add(sum, l4, l4len);
+    uint16_t c = csum_fold(sum);
+    if (p == 17 && c == 0) c = 0xffff;
+    int co = p == 6 ? 16 : 6;
+    l4[co] = c >> 8; l4[co + 1] = c & 0xff;
+    napi_set_element(env, arr, idx, seg);
+  }
+  return arr;
+}
+
+/* ---------- device information ---------- */
+
+static int ctl_fd(void) {
+  static int fd = -1;
+  if (fd < 0) fd = socket(AF_INET, SOCK_DGRAM | SOCK_CLOEXEC, 0);
+  return fd;
+}
+
+/* ifinfo(name) -> { ifindex, mtu, mac: number, up, running } | throws */
+static napi_value IfInfo(napi_env env, napi_callback_info info) {
+  size_t argc = 1;
+  napi_value argv[1];
+  napi_get_cb_info(env, info, &argc, argv, NULL, NULL);
+  char name[IFNAMSIZ + 1];
+  if (argc < 1 || arg_str(env, argv[0], name, sizeof name) <= 0) {
+    napi_throw_type_error(env, NULL, "ifinfo(name)");
+    return NULL;
+  }
+  int s = ctl_fd();
+  struct ifreq ifr;
+  memset(&ifr, 0, sizeof ifr);
+  set_name(&ifr, name);
+  if (ioctl(s, SIOCGIFINDEX, &ifr) < 0) return throw_errno(env, name, errno);
+  int ifindex = ifr.ifr_ifindex;
+  if (ioctl(s, SIOCGIFMTU, &ifr) < 0) return throw_errno(env, name, errno);
+  int mtu = ifr.ifr_mtu;
+  if (ioctl(s, SIOCGIFHWADDR, &ifr) < 0) return throw_errno(env, name, errno);
+  double mac = 0;
+  for (int i = 0; i < 6; i++) mac = mac * 256 + (uint8_t)ifr.ifr_hwaddr.sa_data[i];
+  if (ioctl(s, SIOCGIFFLAGS, &ifr) < 0) return throw_errno(env, name, errno);
+  int flags = ifr.ifr_flags;
+  napi_value o, v;
+  napi_create_object(env, &o);
+  napi_set_named_property(env, o, "ifindex", mk_int(env, ifindex));
+  napi_set_named_property(env, o, "mtu", mk_int(env, mtu));
+  napi_create_double(env, mac, &v);
+  napi_set_named_property(env, o, "mac", v);
+  napi_get_boolean(env, (flags & IFF_UP) != 0, &v);
+  napi_set_named_property(env, o, "up", v);
+  napi_get_boolean(env, (flags & IFF_RUNNING) != 0, &v);
+  napi_set_named_property(env, o, "running", v);
+  return o;
+}
+
+static napi_value SetMtu(napi_env env, napi_callback_info info) {
+  size_t argc = 2;
+  napi_value argv[2];
+  napi_get_cb_info(env, info, &argc, argv, NULL, NULL);
+  char name[IFNAMSIZ + 1];
+  arg_str(env, argv[0], name, sizeof name);
+  struct ifreq ifr;
+  memset(&ifr, 0, sizeof ifr);
+  set_name(&ifr, name);
+  ifr.ifr_mtu = arg_int(env, argv[1]);
+  if (ioctl(ctl_fd(), SIOCSIFMTU, &ifr) < 0) return throw_errno(env, name, errno);
+  return NULL;
+}
+
+static napi_value SetUp(napi_env env, napi_callback_info info) {
+  size_t argc = 2;
+  napi_value argv[2];
+  napi_get_cb_info(env, info, &argc, argv, NULL, NULL);
+  char name[IFNAMSIZ + 1];
+  arg_str(env, argv[0], name, sizeof name);
+  bool up = false;
+  napi_get_value_bool(env, argv[1], &up);
+  struct ifreq ifr;
+  memset(&ifr, 0, sizeof ifr);
+  set_name(&ifr, name);
+  if (ioctl(ctl_fd(), SIOCGIFFLAGS, &ifr) < 0) return throw_errno(env, name, errno);
+  if (up) ifr.ifr_flags |= IFF_UP; else ifr.ifr_flags &= ~IFF_UP;
+  if (ioctl(ctl_fd(), SIOCSIFFLAGS, &ifr) < 0) return throw_errno(env, name, errno);
+  return NULL;
+}
+
+static napi_value SetMac(napi_env env, napi_callback_info info) {
+  size_t argc = 2;
+  napi_value argv[2];
+  napi_get_cb_info(env, info, &argc, argv, NULL, NULL);
+  char name[IFNAMSIZ + 1];
+  arg_str(env, argv[0], name, sizeof name);
+  double mac = 0;
+  napi_get_value_double(env, argv[1], &mac);
+  struct ifreq ifr;
+  memset(&ifr, 0, sizeof ifr);
+  set_name(&ifr, name);
+  ifr.ifr_hwaddr.sa_family = ARPHRD_ETHER;
+  uint64_t m = (uint64_t)mac;
+  for (int i = 5; i >= 0; i--) { ifr.ifr_hwaddr.sa_data[i] = (char)(m & 0xff); m >>= 8; }
+  if (ioctl(ctl_fd(), SIOCSIFHWADDR, &ifr) < 0) return throw_errno(env, name, errno);
+  return NULL;
+}
+
+static napi_value OpenLinkMonitor(napi_env env, napi_callback_info info) {
+  (void)info;
+  int fd = socket(AF_NETLINK, SOCK_RAW | SOCK_NONBLOCK | SOCK_CLOEXEC, NETLINK_ROUTE);
+  if (fd < 0) return throw_errno(env, "socket(NETLINK_ROUTE)", errno);
+  struct sockaddr_nl sa;
+  memset(&sa, 0, sizeof sa);
+  sa.nl_family = AF_NETLINK;
+  sa.nl_groups = RTMGRP_LINK;
+  if (bind(fd, (struct sockaddr *)&sa, sizeof sa) < 0) { int e = errno; close(fd); return throw_errno(env, "bind(NETLINK_ROUTE)", e); }
+  return mk_int(env, fd);
+}
+
+/* drain(fd) -> bytes discarded */
+static napi_value Drain(napi_env env, napi_callback_info info) {
+  size_t argc = 1;
+  napi_value argv[1];
+  napi_get_cb_info(env, info, &argc, argv, NULL, NULL);
+  int fd = arg_int(env, argv[0]);
+  static char buf[16384];
+  int64_t total = 0;
+  for (;;) {
+    ssize_t r = recv(fd, buf, sizeof buf, MSG_DONTWAIT);
+    if (r < 0 && errno == EINTR) continue;
+    if (r <= 0) break;
+    total += r;
+  }
+  return mk_int(env, total);
+}
+
+/* ---------- readiness: one libuv poll per descriptor ---------- */
+
+struct watcher {
+  uv_poll_t poll;
+  napi_env env;
+  napi_ref cb;
+  int closing;
+};
+
+static void on_closed(uv_handle_t *h) {
+  free(h->data);
+}
+
+static void on_ready(uv_poll_t *p, int status, int events) {
+  (void)events;
+  struct watcher *w = p->data;
+  if (w->closing) return;
+  napi_handle_scope scope;
+  napi_open_handle_scope(w->env, &scope);
+  napi_value cb, global, arg;
+  napi_get_reference_value(w->env, w->cb, &cb);
+  napi_get_global(w->env, &global);
+  napi_create_int32(w->env, status, &arg);
+  napi_value result;
+  if (napi_call_function(w->env, global, cb, 1, &arg, &result) != napi_ok) {
+    /* An exception escaped the JS handler: surface it as Node does for callbacks. */
+    napi_value exc;
+    if (napi_get_and_clear_last_exception(w->env, &exc) == napi_ok) napi_fatal_exception(w->env, exc);
+  }
+  napi_close_handle_scope(w->env, scope);
+}
+
+static void finalize_watcher(napi_env env, void *data, void *hint) {
+  (void)env; (void)data; (void)hint;
+}
+
+/* watch(fd, cb) -> handle (external) */
+static napi_value Watch(napi_env env, napi_callback_info info) {
+  size_t argc = 2;
+  napi_value argv[2];
+  napi_get_cb_info(env, info, &argc, argv, NULL, NULL);
+  int fd = arg_int(env, argv[0]);
+  uv_loop_t *loop;
+  napi_get_uv_event_loop(env, &loop);
+  struct watcher *w = calloc(1, sizeof *w);
+  w->env = env;
+  napi_create_reference(env, argv[1], 1, &w->cb);
+  w->poll.data = w;
+  int rc = uv_poll_init(loop, &w->poll, fd);
+  if (rc != 0) { napi_delete_reference(env, w->cb); free(w); return throw_errno(env, "uv_poll_init", -rc); }
+  uv_poll_start(&w->poll, UV_READABLE, on_ready);
+  napi_value ext;
+  napi_create_external(env, w, finalize_watcher, NULL, &ext);
+  return ext;
+}
+
+static napi_value Unwatch(napi_env env, napi_callback_info info) {
+  size_t argc = 1;
+  napi_value argv[1];
+  napi_get_cb_info(env, info, &argc, argv, NULL, NULL);
+  struct watcher *w = NULL;
+  napi_get_value_external(env, argv[0], (void **)&w);
+  if (!w || w->closing) return NULL;
+  w->closing = 1;
+  uv_poll_stop(&w->poll);
+  napi_delete_reference(env, w->cb);
+  uv_close((uv_handle_t *)&w->poll, on_closed);
+  return NULL;
+}
+
+/* Unrefs a watcher so an idle device does not keep the process alive. */
+static napi_value Unref(napi_env env, napi_callback_info info) {
+  size_t argc = 1;
+  napi_value argv[1];
+  napi_get_cb_info(env, info, &argc, argv, NULL, NULL);
+  struct watcher *w = NULL;
+  napi_get_value_external(env, argv[0], (void **)&w);
+  if (w && !w->closing) uv_unref((uv_handle_t *)&w->poll);
+  return NULL;
+}
+
+#define EXPORT(name, fn)                                          \
+  do {                                                            \
+    napi_value f;                                                 \
+    napi_create_function(env, name, NAPI_AUTO_LENGTH, fn, NULL, &f); \
+    napi_set_named_property(env, exports, name, f);               \
+  } while (0)
+
+static napi_value Init(napi_env env, napi_value exports) {
+  EXPORT("openTap", OpenTap);
+  EXPORT("openPacket", OpenPacket);
+  EXPORT("close", Close);
+  EXPORT("recv", Recv);
+  EXPORT("send", Send);
+  EXPORT("segment", Segment);
+  EXPORT("ifinfo", IfInfo);
+  EXPORT("setMtu", SetMtu);
+  EXPORT("setUp", SetUp);
+  EXPORT("setMac", SetMac);
+  EXPORT("openLinkMonitor", OpenLinkMonitor);
+  EXPORT("drain", Drain);
+  EXPORT("watch", Watch);
+  EXPORT("unwatch", Unwatch);
+  EXPORT("unref", Unref);
+  napi_value v;
+  napi_create_int32(env, META_FIELDS, &v);
+  napi_set_named_property(env, exports, "META_FIELDS", v);
+  napi_create_int32(env, BATCH, &v);
+  napi_set_named_property(env, exports, "BATCH", v);
+  return exports;
+}
+
+NAPI_MODULE(NODE_GYP_MODULE_NAME, Init)
