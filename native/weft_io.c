@@ -671,6 +671,7 @@ static napi_value Drain(napi_env env, napi_callback_info info) {
 
 struct watcher {
   uv_poll_t poll;
+  int fd;
   napi_env env;
   napi_ref cb;
   int closing;
@@ -684,6 +685,15 @@ static void on_ready(uv_poll_t *p, int status, int events) {
   (void)events;
   struct watcher *w = p->data;
   if (w->closing) return;
+  if (status < 0) {
+    /* libuv stops a poll on POLLERR (a packet socket reports ENETDOWN when its
+     * device goes down). Clear the socket error and keep watching: the socket
+     * works again when the device comes back up. */
+    int err = 0;
+    socklen_t l = sizeof err;
+    getsockopt(w->fd, SOL_SOCKET, SO_ERROR, &err, &l);
+    uv_poll_start(&w->poll, UV_READABLE, on_ready);
+  }
   napi_handle_scope scope;
   napi_open_handle_scope(w->env, &scope);
   napi_value cb, global, arg;
@@ -713,6 +723,7 @@ static napi_value Watch(napi_env env, napi_callback_info info) {
   napi_get_uv_event_loop(env, &loop);
   struct watcher *w = calloc(1, sizeof *w);
   w->env = env;
+  w->fd = fd;
   napi_create_reference(env, argv[1], 1, &w->cb);
   w->poll.data = w;
   int rc = uv_poll_init(loop, &w->poll, fd);

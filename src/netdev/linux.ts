@@ -149,9 +149,10 @@ export class LinuxNetdev implements Netdev {
     return this.adminUp && this.running;
   }
 
-  /** Re-reads MAC, MTU and flags; reports a change of admin or link state. */
+  /** Re-reads MAC, MTU and flags; reports any change so status is republished. */
   refresh(notify = true): void {
     let up = false, running = false;
+    const mtu = this.curMtu, mac = this.curMac;
     try {
       const i = this.io.ifinfo(this.name);
       up = i.up;
@@ -159,9 +160,15 @@ export class LinuxNetdev implements Netdev {
       this.curMtu = i.mtu;
       this.curMac = i.mac;
     } catch {
-      // Gone from the kernel: down until it comes back.
+      if (this.kind === 'system' || this.fd < 0) {
+        // Gone from the kernel: down until it comes back.
+      } else {
+        // A TAP handed to another namespace (a guest's) is out of sight by name, but its queue is
+        // ours and works: it stays up, as its carrier does while we hold it.
+        up = running = true;
+      }
     }
-    const changed = up !== this.adminUp || running !== this.running;
+    const changed = up !== this.adminUp || running !== this.running || mtu !== this.curMtu || mac !== this.curMac;
     this.adminUp = up;
     this.running = running;
     if (changed && notify) this.onStateChange?.();
