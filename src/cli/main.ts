@@ -17,6 +17,7 @@ const commands: Record<string, { summary: string; load: () => Promise<CommandMai
   'appctl': { summary: 'send a command to a running daemon, drop-in for ovs-appctl', load: async () => (await import('./appctl.js')).main },
   'ofctl': { summary: 'OpenFlow switch management, drop-in for ovs-ofctl', load: async () => (await import('./ofctl.js')).main },
   'controller': { summary: 'Neutron-compatible networking API over an OVN_Northbound database', load: async () => (await import('./controller.js')).main },
+  'doctor': { summary: 'check that this machine can switch real packets (addon, capabilities, TAP, AF_PACKET)', load: async () => (await import('./doctor.js')).main },
   'vsctl': { summary: 'configure the switch database, drop-in for ovs-vsctl', load: async () => (await import('./vsctl.js')).main },
 };
 

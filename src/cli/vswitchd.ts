@@ -12,6 +12,7 @@ import { switchCommands } from '../vswitch/appctl.js';
 import { startDaemon, parseDaemonArgs } from '../base/daemon.js';
 import { OpenFlowManager } from '../openflow/connmgr/manager.js';
 import { traceCommand } from '../openflow/connmgr/trace.js';
+import { preflight } from '../netdev/preflight.js';
 
 const PROGRAM = 'ovs-vswitchd';
 
@@ -30,6 +31,8 @@ export async function main(argv: string[]): Promise<number> {
   remote ??= `unix:${path.join(rundir, 'db.sock')}`;
 
   const ctx = await startDaemon(PROGRAM, daemon);
+  // Name any missing data-plane capability now, in plain words, rather than per port later.
+  for (const c of preflight()) if (!c.ok) ctx.log.warn(`real interfaces unavailable: ${c.name}: ${c.detail}`);
   const clock = new SystemClock();
   const vs = new VswitchDaemon({ remote, clock, log: ctx.log, enableDummy });
   // OpenFlow: <rundir>/<bridge>.mgmt listeners and Controller connections follow the bridges.
