@@ -59,6 +59,12 @@
 #define PACKET_IGNORE_OUTGOING 23
 #endif
 
+/* Descriptors whose device refused a super-segment (packet sockets cannot hand
+ * one to a device without TSO: the kernel does not segment it): merging is off
+ * for them, and super-segments are cut here instead. */
+#define MAX_FD 65536
+static uint8_t nomerge[MAX_FD];
+
 /* ---------- N-API helpers ---------- */
 
 static napi_value throw_errno(napi_env env, const char *what, int err) {
@@ -180,6 +186,7 @@ static napi_value OpenTap(napi_env env, napi_callback_info info) {
   ifr.ifr_flags = IFF_TAP | IFF_NO_PI | IFF_VNET_HDR;
   set_name(&ifr, name);
   if (ioctl(fd, TUNSETIFF, &ifr) < 0) { int e = errno; close(fd); return throw_errno(env, "TUNSETIFF", e); }
+  if (fd < MAX_FD) nomerge[fd] = 0;
   int hdrsz = VNET_LEN;
   ioctl(fd, TUNSETVNETHDRSZ, &hdrsz);
   /* Let the host hand us partial checksums and TCP super-segments. */
@@ -209,6 +216,7 @@ static napi_value OpenPacket(napi_env env, napi_callback_info info) {
   if (fd < 0) return throw_errno(env, "socket(AF_PACKET)", errno);
   int ifindex = ifindex_of(fd, name);
   if (ifindex < 0) { int e = errno; close(fd); return throw_errno(env, name, e); }
+  if (fd < MAX_FD) nomerge[fd] = 0;
   int one = 1;
   if (setsockopt(fd, SOL_PACKET, PACKET_VNET_HDR, &one, sizeof one) < 0) { int e = errno; close(fd); return throw_errno(env, "PACKET_VNET_HDR", e); }
   setsockopt(fd, SOL_PACKET, PACKET_AUXDATA, &one, sizeof one);
@@ -405,6 +413,178 @@ static void make_hdr(struct virtio_net_hdr *h, const uint8_t *f, size_t len, int
   c[1] = sum & 0xff;
 }
 
+/* Writes segment `idx` (payload bytes [off, off+chunk)) of super-segment f to o,
+ * with lengths, sequence number, IP id and checksums complete. Returns its length. */
+static size_t write_segment(const uint8_t *f, const struct layout *lo, int p, size_t hdr, size_t off, size_t chunk,
+                            int last, uint32_t idx, uint32_t seq, uint16_t ipid, uint8_t *o) {
+  memcpy(o, f, hdr);
+  memcpy(o + hdr, f + hdr + off, chunk);
+  size_t l3len = hdr + chunk - (size_t)lo->l3;
+  if (lo->ipv6) {
+    size_t pl = l3len - 40;
+    o[lo->l3 + 4] = (uint8_t)(pl >> 8); o[lo->l3 + 5] = (uint8_t)pl;
+  } else {
+    o[lo->l3 + 2] = (uint8_t)(l3len >> 8); o[lo->l3 + 3] = (uint8_t)l3len;
+    uint16_t id = (uint16_t)(ipid + idx);
+    o[lo->l3 + 4] = id >> 8; o[lo->l3 + 5] = id & 0xff;
+    o[lo->l3 + 10] = 0; o[lo->l3 + 11] = 0;
+    uint16_t c = csum_fold(csum_add(0, o + lo->l3, (size_t)(lo->l4 - lo->l3)));
+    o[lo->l3 + 10] = c >> 8; o[lo->l3 + 11] = c & 0xff;
+  }
+  size_t l4len = hdr + chunk - (size_t)lo->l4;
+  uint8_t *l4 = o + lo->l4;
+  if (p == 6) {
+    uint32_t sq = seq + (uint32_t)off;
+    l4[4] = (uint8_t)(sq >> 24); l4[5] = (uint8_t)(sq >> 16); l4[6] = (uint8_t)(sq >> 8); l4[7] = (uint8_t)sq;
+    if (!last) l4[13] &= (uint8_t)~(0x01 | 0x08); /* FIN, PSH only on the last */
+    if (idx > 0) l4[13] &= (uint8_t)~0x80;        /* CWR only on the first */
+    l4[16] = l4[17] = 0;
+  } else {
+    l4[4] = (uint8_t)(l4len >> 8); l4[5] = (uint8_t)l4len;
+    l4[6] = l4[7] = 0;
+  }
+  uint32_t sum = 0;
+  if (lo->ipv6) sum = csum_add(sum, o + lo->l3 + 8, 32);
+  else sum = csum_add(sum, o + lo->l3 + 12, 8);
+  sum += (uint32_t)p + (uint32_t)l4len;
+  sum = csum_add(sum, l4, l4len);
+  uint16_t c = csum_fold(sum);
+  if (p == 17 && c == 0) c = 0xffff;
+  int co = p == 6 ? 16 : 6;
+  l4[co] = c >> 8; l4[co + 1] = c & 0xff;
+  return hdr + chunk;
+}
+
+struct segplan { struct layout lo; int p; size_t hdr; size_t payload; uint32_t seq; uint16_t ipid; };
+
+static int plan_segments(const uint8_t *f, size_t len, struct segplan *sp) {
+  sp->p = parse_layout(f, len, &sp->lo);
+  if (sp->p < 0) return -1;
+  sp->hdr = (size_t)sp->lo.l4 + (size_t)sp->lo.l4len_hdr;
+  if (len <= sp->hdr) return -1;
+  sp->payload = len - sp->hdr;
+  const struct layout *lo = &sp->lo;
+  sp->seq = sp->p == 6 ? ((uint32_t)f[lo->l4 + 4] << 24 | (uint32_t)f[lo->l4 + 5] << 16 | (uint32_t)f[lo->l4 + 6] << 8 | f[lo->l4 + 7]) : 0;
+  sp->ipid = lo->ipv6 ? 0 : (uint16_t)(f[lo->l3 + 4] << 8 | f[lo->l3 + 5]);
+  return 0;
+}
+
+/* ---------- receive-side coalescing on transmit (software GRO) ----------
+ *
+ * A batch often holds consecutive full-size segments of one TCP stream (the
+ * sender's TSO was off, or the frames came from a wire). Handing them to the
+ * kernel as one super-segment behind a vnet header costs one trip through the
+ * receiving stack instead of one per segment, as GRO does in NIC drivers. The
+ * merged frame is gathered with iovecs (no copy of the payloads): a copy of
+ * the first segment's headers with lengths fixed, then each payload. */
+
+struct seg {
+  uint8_t *d;
+  size_t len;
+  int gso;
+  struct layout lo;
+  size_t hdr; /* bytes of headers through TCP */
+  size_t pl;  /* payload bytes */
+  uint32_t seq;
+  int ok;     /* a candidate for merging */
+};
+
+#define TCP_FIN 0x01
+#define TCP_SYN 0x02
+#define TCP_RST 0x04
+#define TCP_PSH 0x08
+#define TCP_ACK 0x10
+#define TCP_URG 0x20
+#define TCP_ECE 0x40
+#define TCP_CWR 0x80
+#define MERGE_MAX 60000
+
+static void seg_init(struct seg *s, uint8_t *d, size_t len, int gso) {
+  s->d = d; s->len = len; s->gso = gso; s->ok = 0;
+  if (gso > 0 || parse_layout(d, len, &s->lo) != 6) return;
+  const uint8_t *ip = d + s->lo.l3;
+  if (!s->lo.ipv6) {
+    if ((ip[0] & 15) != 5) return;                        /* IP options */
+    if (((ip[6] << 8 | ip[7]) & 0x3fff) != 0) return;     /* a fragment */
+    if ((size_t)(ip[2] << 8 | ip[3]) != len - (size_t)s->lo.l3) return; /* padding or truncation */
+  } else {
+    if ((size_t)(ip[4] << 8 | ip[5]) + 40 != len - (size_t)s->lo.l3) return;
+  }
+  const uint8_t *t = d + s->lo.l4;
+  uint8_t flags = t[13];
+  if (flags & (TCP_FIN | TCP_SYN | TCP_RST | TCP_URG | TCP_CWR | TCP_ECE)) return;
+  if (!(flags & TCP_ACK)) return;
+  s->hdr = (size_t)s->lo.l4 + (size_t)s->lo.l4len_hdr;
+  if (len <= s->hdr) return;
+  s->pl = len - s->hdr;
+  s->seq = (uint32_t)t[4] << 24 | (uint32_t)t[5] << 16 | (uint32_t)t[6] << 8 | t[7];
+  s->ok = 1;
+}
+
+/* Whether b continues a's stream in a way the receiver can take as one super-segment. */
+static int seg_follows(const struct seg *a, const struct seg *b) {
+  if (!b->ok || a->hdr != b->hdr || a->lo.l3 != b->lo.l3 || a->lo.ipv6 != b->lo.ipv6) return 0;
+  if (b->seq != a->seq + (uint32_t)a->pl) return 0;
+  if (memcmp(a->d, b->d, (size_t)a->lo.l3) != 0) return 0;
+  const uint8_t *x = a->d + a->lo.l3, *y = b->d + b->lo.l3;
+  if (!a->lo.ipv6) {
+    if (x[1] != y[1] || x[8] != y[8] || memcmp(x + 12, y + 12, 8) != 0) return 0;
+  } else {
+    if (memcmp(x, y, 4) != 0 || x[7] != y[7] || memcmp(x + 8, y + 8, 32) != 0) return 0;
+  }
+  const uint8_t *t = a->d + a->lo.l4, *u = b->d + b->lo.l4;
+  if (memcmp(t, u, 4) != 0 || memcmp(t + 8, u + 8, 5) != 0 || memcmp(t + 14, u + 14, 2) != 0) return 0;
+  if ((t[13] & ~TCP_PSH) != (u[13] & ~TCP_PSH)) return 0;
+  if (t[13] & TCP_PSH) return 0; /* PSH ends a run */
+  size_t opt = a->hdr - (size_t)a->lo.l4 - 20;
+  if (opt && memcmp(t + 20, u + 20, opt) != 0) return 0;
+  return 1;
+}
+
+static uint8_t hdrcopy[BATCH][128];
+
+
+static int write_plain(int fd, bool is_tap, const uint8_t *d, size_t len) {
+  struct virtio_net_hdr h;
+  memset(&h, 0, sizeof h);
+  struct iovec v[2] = { { &h, VNET_LEN }, { (void *)d, len } };
+  ssize_t r;
+  if (is_tap) {
+    do { r = writev(fd, v, 2); } while (r < 0 && errno == EINTR);
+  } else {
+    struct msghdr mh;
+    memset(&mh, 0, sizeof mh);
+    mh.msg_iov = v;
+    mh.msg_iovlen = 2;
+    do { r = sendmsg(fd, &mh, MSG_DONTWAIT); } while (r < 0 && errno == EINTR);
+  }
+  return r >= 0;
+}
+
+static uint8_t segbuf[65536 + 256];
+
+/* Sends what one refused message carried, frame by frame: the original
+ * segments of a merged run, or a super-segment cut in software. */
+static int send_unmerged(int fd, bool is_tap, struct seg *segs, int n) {
+  int ok = 0;
+  if (n == 1 && segs[0].gso > 0) {
+    struct segplan sp;
+    if (plan_segments(segs[0].d, segs[0].len, &sp) < 0) return 0;
+    size_t mss = (size_t)segs[0].gso;
+    int all = 1;
+    uint32_t idx = 0;
+    for (size_t off = 0; off < sp.payload; off += mss, idx++) {
+      size_t chunk = sp.payload - off < mss ? sp.payload - off : mss;
+      if (sp.hdr + chunk > sizeof segbuf) return 0;
+      size_t l = write_segment(segs[0].d, &sp.lo, sp.p, sp.hdr, off, chunk, off + chunk >= sp.payload, idx, sp.seq, sp.ipid, segbuf);
+      all &= write_plain(fd, is_tap, segbuf, l);
+    }
+    return all;
+  }
+  for (int i = 0; i < n; i++) ok += write_plain(fd, is_tap, segs[i].d, segs[i].len);
+  return ok;
+}
+
 /* send(fd, isTap, frames: Buffer[], gso: Int32Array | null) -> number accepted */
 static napi_value Send(napi_env env, napi_callback_info info) {
   size_t argc = 4;
@@ -429,10 +609,13 @@ static napi_value Send(napi_env env, napi_callback_info info) {
     size_t off;
     if (napi_get_typedarray_info(env, argv[3], &tt, &gsolen, &d, &ab, &off) == napi_ok && tt == napi_int32_array) gso = d;
   }
+  struct seg segs[BATCH];
   struct virtio_net_hdr hdrs[BATCH];
-  struct iovec iov[BATCH][2];
+  struct iovec iov[BATCH * 2 + BATCH];
   struct mmsghdr msgs[BATCH];
+  int frames_in[BATCH], first[BATCH];
   int sent = 0;
+  bool merge = fd >= 0 && fd < MAX_FD && !nomerge[fd];
   for (uint32_t base = 0; base < count; base += BATCH) {
     int n = (int)((count - base) < BATCH ? (count - base) : BATCH);
     for (int i = 0; i < n; i++) {
@@ -442,34 +625,96 @@ static napi_value Send(napi_env env, napi_callback_info info) {
       size_t len = 0;
       napi_get_buffer_info(env, el, &data, &len);
       int g = gso && base + (uint32_t)i < gsolen ? gso[base + i] : 0;
-      make_hdr(&hdrs[i], data, len, g);
-      iov[i][0].iov_base = &hdrs[i];
-      iov[i][0].iov_len = VNET_LEN;
-      iov[i][1].iov_base = data;
-      iov[i][1].iov_len = len;
+      seg_init(&segs[i], data, len, g);
+    }
+    /* Group frames into messages: a run of mergeable segments becomes one. */
+    int m = 0, nio = 0;
+    for (int i = 0; i < n;) {
+      int j = i + 1;
+      size_t total = segs[i].len;
+      if (segs[i].ok && merge) {
+        while (j < n && seg_follows(&segs[j - 1], &segs[j]) && segs[j].pl <= segs[i].pl &&
+               segs[j - 1].pl == segs[i].pl && total + segs[j].pl <= MERGE_MAX) {
+          total += segs[j].pl;
+          j++;
+        }
+      }
+      struct iovec *v = &iov[nio];
+      v[0].iov_base = &hdrs[m];
+      v[0].iov_len = VNET_LEN;
+      if (j - i == 1 || segs[i].hdr > sizeof hdrcopy[0]) {
+        j = i + 1;
+        make_hdr(&hdrs[m], segs[i].d, segs[i].len, segs[i].gso);
+        v[1].iov_base = segs[i].d;
+        v[1].iov_len = segs[i].len;
+        nio += 2;
+        msgs[m].msg_hdr.msg_iovlen = 2;
+      } else {
+        struct seg *f = &segs[i];
+        uint8_t *h = hdrcopy[m];
+        memcpy(h, f->d, f->hdr);
+        uint8_t *ip = h + f->lo.l3;
+        size_t l3len = total - (size_t)f->lo.l3;
+        if (!f->lo.ipv6) {
+          ip[2] = (uint8_t)(l3len >> 8); ip[3] = (uint8_t)l3len;
+          ip[10] = ip[11] = 0;
+          uint16_t c = csum_fold(csum_add(0, ip, 20));
+          ip[10] = c >> 8; ip[11] = c & 0xff;
+        } else {
+          size_t pl = l3len - 40;
+          ip[4] = (uint8_t)(pl >> 8); ip[5] = (uint8_t)pl;
+        }
+        h[f->lo.l4 + 13] |= segs[j - 1].d[segs[j - 1].lo.l4 + 13] & TCP_PSH;
+        make_hdr(&hdrs[m], h, total, (int)f->pl);
+        v[1].iov_base = h;
+        v[1].iov_len = f->hdr;
+        int k = 2;
+        for (int q = i; q < j; q++) {
+          v[k].iov_base = segs[q].d + segs[q].hdr;
+          v[k].iov_len = segs[q].pl;
+          k++;
+        }
+        nio += k;
+        msgs[m].msg_hdr.msg_iovlen = (size_t)k;
+      }
+      msgs[m].msg_hdr.msg_iov = v;
+      frames_in[m] = j - i;
+      first[m] = i;
+      m++;
+      i = j;
+    }
+    for (int q = 0; q < m; q++) {
+      msgs[q].msg_hdr.msg_name = NULL;
+      msgs[q].msg_hdr.msg_namelen = 0;
+      msgs[q].msg_hdr.msg_control = NULL;
+      msgs[q].msg_hdr.msg_controllen = 0;
+      msgs[q].msg_hdr.msg_flags = 0;
     }
     if (is_tap) {
-      for (int i = 0; i < n; i++) {
+      for (int q = 0; q < m; q++) {
         ssize_t r;
-        do { r = writev(fd, iov[i], 2); } while (r < 0 && errno == EINTR);
-        if (r >= 0) sent++;
+        do { r = writev(fd, msgs[q].msg_hdr.msg_iov, (int)msgs[q].msg_hdr.msg_iovlen); } while (r < 0 && errno == EINTR);
+        if (r >= 0) sent += frames_in[q];
+        else if (hdrs[q].gso_type != VIRTIO_NET_HDR_GSO_NONE && errno != EAGAIN && errno != EIO) {
+          if (fd < MAX_FD) nomerge[fd] = 1;
+          sent += send_unmerged(fd, is_tap, &segs[first[q]], frames_in[q]);
+        }
       }
     } else {
-      memset(msgs, 0, sizeof(struct mmsghdr) * (size_t)n);
-      for (int i = 0; i < n; i++) {
-        msgs[i].msg_hdr.msg_iov = iov[i];
-        msgs[i].msg_hdr.msg_iovlen = 2;
-      }
       int done = 0;
-      while (done < n) {
-        int r = sendmmsg(fd, msgs + done, (unsigned)(n - done), MSG_DONTWAIT);
+      while (done < m) {
+        int r = sendmmsg(fd, msgs + done, (unsigned)(m - done), MSG_DONTWAIT);
         if (r < 0) {
           if (errno == EINTR) continue;
-          /* Skip the frame the kernel refused (too big, device down, queue full) and go on. */
+          if (hdrs[done].gso_type != VIRTIO_NET_HDR_GSO_NONE && errno != EAGAIN && errno != ENETDOWN) {
+            if (fd < MAX_FD) nomerge[fd] = 1;
+            sent += send_unmerged(fd, is_tap, &segs[first[done]], frames_in[done]);
+          }
+          /* Otherwise the kernel refused it (device down, queue full): skip it and go on. */
           done++;
           continue;
         }
-        sent += r;
+        for (int q = done; q < done + r; q++) sent += frames_in[q];
         done += r;
       }
     }
@@ -491,55 +736,15 @@ static napi_value Segment(napi_env env, napi_callback_info info) {
   int mss = arg_int(env, argv[1]);
   napi_value arr;
   napi_create_array(env, &arr);
-  struct layout lo;
-  int p = parse_layout(f, len, &lo);
-  if (p < 0 || mss <= 0) return arr;
-  size_t hdr = (size_t)lo.l4 + (size_t)lo.l4len_hdr;
-  if (len <= hdr) return arr;
-  size_t payload = len - hdr;
-  uint32_t seq = p == 6 ? ((uint32_t)f[lo.l4 + 4] << 24 | f[lo.l4 + 5] << 16 | f[lo.l4 + 6] << 8 | f[lo.l4 + 7]) : 0;
-  uint16_t ipid = lo.ipv6 ? 0 : (uint16_t)(f[lo.l3 + 4] << 8 | f[lo.l3 + 5]);
+  struct segplan sp;
+  if (mss <= 0 || plan_segments(f, len, &sp) < 0) return arr;
   uint32_t idx = 0;
-  for (size_t off = 0; off < payload; off += (size_t)mss, idx++) {
-    size_t chunk = payload - off < (size_t)mss ? payload - off : (size_t)mss;
-    int last = off + chunk >= payload;
+  for (size_t off = 0; off < sp.payload; off += (size_t)mss, idx++) {
+    size_t chunk = sp.payload - off < (size_t)mss ? sp.payload - off : (size_t)mss;
     uint8_t *o;
     napi_value seg;
-    if (napi_create_buffer(env, hdr + chunk, (void **)&o, &seg) != napi_ok) return arr;
-    memcpy(o, f, hdr);
-    memcpy(o + hdr, f + hdr + off, chunk);
-    size_t l3len = hdr + chunk - (size_t)lo.l3;
-    if (lo.ipv6) {
-      size_t pl = l3len - 40;
-      o[lo.l3 + 4] = pl >> 8; o[lo.l3 + 5] = pl & 0xff;
-    } else {
-      o[lo.l3 + 2] = l3len >> 8; o[lo.l3 + 3] = l3len & 0xff;
-      uint16_t id = (uint16_t)(ipid + idx);
-      o[lo.l3 + 4] = id >> 8; o[lo.l3 + 5] = id & 0xff;
-      o[lo.l3 + 10] = 0; o[lo.l3 + 11] = 0;
-      uint16_t c = csum_fold(csum_add(0, o + lo.l3, (size_t)(lo.l4 - lo.l3)));
-      o[lo.l3 + 10] = c >> 8; o[lo.l3 + 11] = c & 0xff;
-    }
-    size_t l4len = hdr + chunk - (size_t)lo.l4;
-    uint8_t *l4 = o + lo.l4;
-    if (p == 6) {
-      uint32_t s = seq + (uint32_t)off;
-      l4[4] = s >> 24; l4[5] = s >> 16; l4[6] = s >> 8; l4[7] = s & 0xff;
-      if (!last) l4[13] &= (uint8_t)~(0x01 | 0x08); /* FIN, PSH only on the last */
-      l4[16] = l4[17] = 0;
-    } else {
-      l4[4] = l4len >> 8; l4[5] = l4len & 0xff;
-      l4[6] = l4[7] = 0;
-    }
-    uint32_t sum = 0;
-    if (lo.ipv6) sum = csum_add(sum, o + lo.l3 + 8, 32);
-    else sum = csum_add(sum, o + lo.l3 + 12, 8);
-    sum += (uint32_t)p + (uint32_t)l4len;
-    sum = csum_add(sum, l4, l4len);
-    uint16_t c = csum_fold(sum);
-    if (p == 17 && c == 0) c = 0xffff;
-    int co = p == 6 ? 16 : 6;
-    l4[co] = c >> 8; l4[co + 1] = c & 0xff;
+    if (napi_create_buffer(env, sp.hdr + chunk, (void **)&o, &seg) != napi_ok) return arr;
+    write_segment(f, &sp.lo, sp.p, sp.hdr, off, chunk, off + chunk >= sp.payload, idx, sp.seq, sp.ipid, o);
     napi_set_element(env, arr, idx, seg);
   }
   return arr;
