@@ -222,7 +222,7 @@ static napi_value OpenPacket(napi_env env, napi_callback_info info) {
   setsockopt(fd, SOL_PACKET, PACKET_AUXDATA, &one, sizeof one);
   setsockopt(fd, SOL_PACKET, PACKET_IGNORE_OUTGOING, &one, sizeof one);
   setsockopt(fd, SOL_PACKET, PACKET_QDISC_BYPASS, &one, sizeof one);
-  int bufsz = 4 << 20;
+  int bufsz = 16 << 20;
   setsockopt(fd, SOL_SOCKET, SO_RCVBUFFORCE, &bufsz, sizeof bufsz);
   setsockopt(fd, SOL_SOCKET, SO_SNDBUFFORCE, &bufsz, sizeof bufsz);
   struct sockaddr_ll sll;
