@@ -22,6 +22,7 @@ import { Switch, type InterfaceStatus, type NetdevFactory } from './bridge.js';
 import type { SystemClock } from '../base/clock.js';
 import { DummyNetdev } from '../netdev/dummy.js';
 import { LinuxNetdev } from '../netdev/linux.js';
+import { syncHostAddresses } from './hostaddrs.js';
 
 export interface DaemonLog {
   info(msg: string): void;
@@ -88,6 +89,12 @@ export class VswitchDaemon {
       this.sw.runPeriodic();
       if (Date.now() - this.lastStatsWrite >= (this.opts.statsIntervalMs ?? 5000)) { this.dirty = true; this.schedule(); }
     }, 100));
+    // Addresses the host put on internal ports become tunnel endpoints (routes "Cached:" from the host).
+    this.timers.push(setInterval(() => this.syncHost(), 1000));
+  }
+
+  private syncHost(): void {
+    if (syncHostAddresses(this.sw)) for (const d of this.sw.dpifs.values()) d.invalidate();
   }
 
   stop(): void {
@@ -112,6 +119,7 @@ export class VswitchDaemon {
       this.lastSeqno = seqno;
       const cfg = readConfig(this.idl as unknown as RowSource);
       this.sw.reconfigure(cfg);
+      this.syncHost();
       this.onReconfigure?.(cfg);
       this.dirty = true;
     }

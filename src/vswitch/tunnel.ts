@@ -91,12 +91,40 @@ export function parseTunnel(name: string, type: string, options: ReadonlyMap<str
 
 // ----------------------------------------------------------- routes and neighbours
 
-export interface Route { prefix: number; len: number; bridge: string; src: number | null }
+export interface Route { prefix: number; len: number; bridge: string; src: number | null; cached?: boolean }
 
 export class TunnelTables {
+  /** Routes added with `ovs/route/add` ("User:") and learned from the host ("Cached:"). */
   readonly routes: Route[] = [];
-  /** Bridge-owned addresses (netdev-dummy/ip4addr), by bridge. */
-  readonly addrs = new Map<string, { ip: number; len: number }[]>();
+  /** Bridge-owned addresses (netdev-dummy/ip4addr, or the host's addresses on a bridge's internal ports), by bridge. */
+  readonly addrs = new Map<string, { ip: number; len: number; cached?: boolean }[]>();
+
+  /**
+   * Replaces what was learned from the host: the IPv4 addresses on each
+   * bridge's internal ports and their connected routes, as ovs-vswitchd
+   * caches the kernel's. Returns whether anything changed.
+   */
+  setHostAddresses(byBridge: ReadonlyMap<string, readonly { ip: number; len: number }[]>): boolean {
+    const before = JSON.stringify([...this.addrs].map(([b, l]) => [b, l.filter((a) => a.cached)]));
+    for (const [b, list] of this.addrs) {
+      const keep = list.filter((a) => !a.cached);
+      if (keep.length) this.addrs.set(b, keep); else this.addrs.delete(b);
+    }
+    for (let i = this.routes.length - 1; i >= 0; i--) if (this.routes[i]!.cached) this.routes.splice(i, 1);
+    for (const [bridge, list] of byBridge) {
+      for (const { ip, len } of list) {
+        const cur = this.addrs.get(bridge) ?? [];
+        if (!cur.some((a) => a.ip === ip)) cur.push({ ip, len, cached: true });
+        this.addrs.set(bridge, cur);
+        const mask = len === 0 ? 0 : (~0 << (32 - len)) >>> 0;
+        const prefix = (ip & mask) >>> 0;
+        if (!this.routes.some((r) => r.prefix === prefix && r.len === len)) this.routes.push({ prefix, len, bridge, src: ip, cached: true });
+        // The address itself, as the kernel's local table holds it.
+        if (len < 32 && !this.routes.some((r) => r.prefix === ip && r.len === 32)) this.routes.push({ prefix: ip, len: 32, bridge, src: ip, cached: true });
+      }
+    }
+    return before !== JSON.stringify([...this.addrs].map(([b, l]) => [b, l.filter((a) => a.cached)]));
+  }
   /** ip -> { mac, bridge } */
   readonly neigh = new Map<number, { mac: number; bridge: string }>();
 
@@ -133,7 +161,7 @@ export class TunnelTables {
     const lines = ['Route Table:'];
     for (const r of [...this.routes].sort((a, b) => b.len - a.len || a.prefix - b.prefix)) {
       const src = r.src ?? this.addrs.get(r.bridge)?.[0]?.ip;
-      lines.push(`User: ${formatIpv4(r.prefix)}/${r.len} dev ${r.bridge}${src !== undefined ? ` SRC ${formatIpv4(src)}` : ''}`);
+      lines.push(`${r.cached ? 'Cached' : 'User'}: ${formatIpv4(r.prefix)}/${r.len} dev ${r.bridge}${src !== undefined ? ` SRC ${formatIpv4(src)}` : ''}${r.cached && r.len === 32 ? ' local' : ''}`);
     }
     return lines.join('\n') + '\n';
   }
