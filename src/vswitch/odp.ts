@@ -7,6 +7,8 @@
  *
  * Formatting follows `ovs-appctl ofproto/trace`'s "Datapath actions:" line.
  */
+import { segmentForWire } from '../netdev/offload.js';
+
 export type DpAction =
   | { readonly t: 'output'; readonly port: number }
   | { readonly t: 'push_vlan'; readonly vid: number; readonly pcp: number; readonly tpid?: number }
@@ -40,6 +42,8 @@ export function formatDpActions(actions: readonly DpAction[]): string {
 }
 
 const TPID_8021Q = 0x8100, TPID_8021AD = 0x88a8;
+/** The largest frame a 1500-byte MTU carries (with one VLAN tag). */
+const MAX_WIRE_FRAME = 1518;
 
 export function hasVlanTag(frame: Buffer): boolean {
   if (frame.length < 18) return false;
@@ -65,14 +69,24 @@ export function pushVlan(frame: Buffer, vid: number, pcp: number, tpid = TPID_80
 export function executeActions(actions: readonly DpAction[], frame: Buffer, send: (port: number, frame: Buffer) => void,
   pop: (vport: number, frame: Buffer) => void = () => undefined): void {
   let pkt = frame;
-  for (const a of actions) {
+  for (let i = 0; i < actions.length; i++) {
+    const a = actions[i]!;
     switch (a.t) {
       case 'output': send(a.port, pkt); break;
       case 'push_vlan': pkt = pushVlan(pkt, a.vid, a.pcp, a.tpid); break;
       case 'pop_vlan': pkt = popVlan(pkt); break;
       case 'userspace': a.handler(pkt); break;
       case 'clone': executeActions(a.actions, pkt, send, pop); break;
-      case 'tnl_push': pkt = a.encap(pkt); break;
+      case 'tnl_push':
+        if (pkt.length > MAX_WIRE_FRAME) {
+          // A TCP super-segment from a TSO-capable port: cut it to wire-size frames first, each
+          // encapsulated on its own (an encapsulated super-segment would be cut across headers).
+          const rest = actions.slice(i + 1);
+          for (const seg of segmentForWire(pkt, 1500)) executeActions(rest, a.encap(seg), send, pop);
+          return;
+        }
+        pkt = a.encap(pkt);
+        break;
       case 'tnl_pop': pop(a.vport, pkt); break;
       case 'set': pkt = a.apply(pkt); break;
     }
