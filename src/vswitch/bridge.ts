@@ -191,7 +191,13 @@ export class Switch implements XlateRegistry {
       }
       rebuildBundles(of, b, (name) => this.ifaces.get(name)?.port ?? null, now);
     }
-    for (const d of this.dpifs.values()) d.invalidate();
+    // The datapath tells Geneve from VXLAN by UDP port when it decapsulates.
+    for (const d of this.dpifs.values()) {
+      const geneve = new Set<number>();
+      for (const of of this.bridges.values()) if (of.dpif === d) for (const p of of.ports.values()) if (p.tunnel?.type === 'geneve') geneve.add(p.tunnel.dstPort);
+      d.geneveUdpPorts = geneve;
+      d.invalidate();
+    }
   }
 
   private configureBridge(b: BridgeConfig, now: number): void {

@@ -25,7 +25,7 @@ import type { Netdev } from '../netdev/netdev.js';
 import { executeActions, type DpAction } from './odp.js';
 import { MegaflowCache, type HitEffect, type RuleCounters } from './megaflow.js';
 import { extractFlowKey, type FlowKey, type TunnelMetadata } from './flowkey.js';
-import { vxlanDecap } from './tunnel.js';
+import { tunnelDecap, GENEVE_PORT } from './tunnel.js';
 
 export interface UpcallResult {
   readonly actions: readonly DpAction[];
@@ -62,6 +62,8 @@ export class Dpif {
   /** Turns the megaflow cache off (model tests compare both ways). */
   useCache = true;
   upcall: UpcallHandler | null = null;
+  /** UDP ports that carry Geneve (tunnel ports of type geneve); other tunnel UDP ports carry VXLAN. */
+  geneveUdpPorts: ReadonlySet<number> = new Set([GENEVE_PORT]);
   /** Batch nesting (decapsulated packets re-enter `receive`); outputs are flushed at depth 0. */
   private depth = 0;
   private readonly pending = new Map<number, Buffer[]>();
@@ -154,7 +156,7 @@ export class Dpif {
   execute(actions: readonly DpAction[], frame: Buffer): void {
     executeActions(actions, frame, this.outputFn, (vport, f) => {
       // Decapsulated packets come back in on the tunnel's virtual port, carrying their tunnel metadata.
-      const d = vxlanDecap(f);
+      const d = tunnelDecap(f, this.geneveUdpPorts);
       if (!d) { this.drop('datapath_drop_tunnel_pop_error'); return; }
       this.receive(vport, [Buffer.from(d.inner)], { tun_id: d.vni, tun_src: d.src, tun_dst: d.dst });
     });

@@ -28,6 +28,10 @@ export interface TunnelConfig {
   readonly ttl: number;
   readonly tos: number;
   readonly dfDefault: boolean;
+  /** `csum=true`: UDP checksums (VXLAN, Geneve) or the GRE checksum are filled in. */
+  readonly csum: boolean;
+  /** GRE carries a key field only when a key is configured. */
+  readonly hasKey: boolean;
   /** Options as dpif/show prints them. */
   readonly display: string;
 }
@@ -85,6 +89,8 @@ export function parseTunnel(name: string, type: string, options: ReadonlyMap<str
     ttl: Number(options.get('ttl') ?? 64) || 64,
     tos: Number(options.get('tos') ?? 0) || 0,
     dfDefault: options.get('df_default') !== 'false',
+    csum: options.get('csum') === 'true',
+    hasKey: options.has('key') || options.has('out_key'),
     display: `${type}: ${shown.map(([k, v]) => `${k}=${v}`).join(', ')}`,
   };
 }
@@ -187,54 +193,143 @@ function ipChecksum(b: Buffer, off: number, len: number): number {
 export interface EncapParams {
   dstMac: number; srcMac: number; src: number; dst: number; vni: number;
   udpSrc: number; udpDst: number; ttl: number; tos: number; df: boolean;
+  /** Defaults: VXLAN, no checksum, key present. */
+  type?: 'vxlan' | 'geneve' | 'gre';
+  csum?: boolean;
+  hasKey?: boolean;
 }
 
 let ipId = 0;
 
-/** Wraps `inner` in Ethernet/IPv4/UDP/VXLAN (RFC 7348 §5). */
-export function vxlanEncap(inner: Buffer, p: EncapParams): Buffer {
-  const out = Buffer.alloc(50 + inner.length);
+const ETH_P_TEB = 0x6558;   // Transparent Ethernet Bridging: Ethernet inside Geneve and GRE
+
+/** Bytes of tunnel header after the outer IPv4 header (UDP + VXLAN/Geneve, or GRE). */
+function tunnelHeaderLength(p: EncapParams): number {
+  switch (p.type ?? 'vxlan') {
+    case 'vxlan': case 'geneve': return 16;
+    case 'gre': return 4 + (p.csum ? 4 : 0) + (p.hasKey !== false ? 4 : 0);
+  }
+}
+
+/** Folds a ones'-complement sum over `b[off, off+len)` into `sum`. */
+function sumWords(b: Buffer, off: number, len: number, sum = 0): number {
+  let i = off;
+  for (; i + 1 < off + len; i += 2) sum += b.readUInt16BE(i);
+  if (i < off + len) sum += b[i]! << 8;
+  return sum;
+}
+
+function fold(sum: number): number {
+  while (sum > 0xffff) sum = (sum & 0xffff) + (sum >>> 16);
+  return ~sum & 0xffff;
+}
+
+/**
+ * Wraps `inner` in outer Ethernet/IPv4 and the tunnel's header: UDP + VXLAN
+ * (RFC 7348 §5: I flag, VNI), UDP + Geneve (RFC 8926 §3: version 0, no
+ * options, protocol 0x6558, VNI) or GRE (RFC 2784/2890: C and K bits as
+ * configured, protocol 0x6558, the key).
+ */
+export function tunnelEncap(inner: Buffer, p: EncapParams): Buffer {
+  const type = p.type ?? 'vxlan';
+  const th = tunnelHeaderLength(p);
+  const out = Buffer.alloc(34 + th + inner.length);
   out.writeUIntBE(p.dstMac, 0, 6);
   out.writeUIntBE(p.srcMac, 6, 6);
   out.writeUInt16BE(0x0800, 12);
   const ip = 14;
   out[ip] = 0x45;
   out[ip + 1] = p.tos;
-  out.writeUInt16BE(20 + 8 + 8 + inner.length, ip + 2);
+  out.writeUInt16BE(20 + th + inner.length, ip + 2);
   out.writeUInt16BE(ipId = (ipId + 1) & 0xffff, ip + 4);
   out.writeUInt16BE(p.df ? 0x4000 : 0, ip + 6);
   out[ip + 8] = p.ttl;
-  out[ip + 9] = 17;
+  out[ip + 9] = type === 'gre' ? 47 : 17;
   out.writeUInt32BE(p.src >>> 0, ip + 12);
   out.writeUInt32BE(p.dst >>> 0, ip + 16);
   out.writeUInt16BE(ipChecksum(out, ip, 20), ip + 10);
-  const udp = ip + 20;
-  out.writeUInt16BE(p.udpSrc, udp);
-  out.writeUInt16BE(p.udpDst, udp + 2);
-  out.writeUInt16BE(8 + 8 + inner.length, udp + 4);
-  out.writeUInt16BE(0, udp + 6);
-  out.writeUInt32BE(0x08000000, udp + 8);
-  out.writeUInt32BE((p.vni << 8) >>> 0, udp + 12);
-  inner.copy(out, 50);
+  const l4 = ip + 20;
+  inner.copy(out, 34 + th);
+  if (type === 'gre') {
+    let o = l4 + 4;
+    out.writeUInt16BE((p.csum ? 0x8000 : 0) | (p.hasKey !== false ? 0x2000 : 0), l4);
+    out.writeUInt16BE(ETH_P_TEB, l4 + 2);
+    const csumAt = p.csum ? o : -1;
+    if (p.csum) o += 4;
+    if (p.hasKey !== false) { out.writeUInt32BE(p.vni >>> 0, o); o += 4; }
+    if (csumAt >= 0) out.writeUInt16BE(fold(sumWords(out, l4, out.length - l4)), csumAt);
+    return out;
+  }
+  out.writeUInt16BE(p.udpSrc, l4);
+  out.writeUInt16BE(p.udpDst, l4 + 2);
+  out.writeUInt16BE(8 + 8 + inner.length, l4 + 4);
+  if (type === 'vxlan') {
+    out.writeUInt32BE(0x08000000, l4 + 8);
+  } else {
+    out.writeUInt16BE(0, l4 + 8);              // version 0, no options, O=0, C=0
+    out.writeUInt16BE(ETH_P_TEB, l4 + 10);
+  }
+  out.writeUInt32BE(((p.vni & 0xffffff) << 8) >>> 0, l4 + 12);
+  if (p.csum) {
+    const udpLen = out.length - l4;
+    let sum = sumWords(out, ip + 12, 8) + 17 + udpLen;
+    sum = sumWords(out, l4, udpLen, sum);
+    const c = fold(sum);
+    out.writeUInt16BE(c === 0 ? 0xffff : c, l4 + 6);
+  }
   return out;
 }
 
-export interface Decapsulated { inner: Buffer; vni: number; src: number; dst: number; udpDst: number }
+/** VXLAN encapsulation (kept for callers that know no other tunnel). */
+export function vxlanEncap(inner: Buffer, p: EncapParams): Buffer {
+  return tunnelEncap(inner, { ...p, type: 'vxlan' });
+}
+
+export interface Decapsulated { inner: Buffer; vni: number; src: number; dst: number; udpDst: number; type: 'vxlan' | 'geneve' | 'gre' }
+
+/** Well-known UDP ports: a packet to 6081 is read as Geneve, anything else over UDP as VXLAN. */
+export const GENEVE_PORT = 6081;
+
+/**
+ * Parses an Ethernet/IPv4 tunnel packet: UDP + VXLAN or Geneve (by the
+ * destination port: Geneve's `geneveUdpPorts`), or GRE carrying Ethernet;
+ * null if it is none of them or is malformed. Geneve options are skipped
+ * (no TLV map is configured, as OVS ignores them then).
+ */
+export function tunnelDecap(f: Buffer, geneveUdpPorts: ReadonlySet<number> = new Set([GENEVE_PORT])): Decapsulated | null {
+  if (f.length < 34 || f.readUInt16BE(12) !== 0x0800) return null;
+  const ihl = (f[14]! & 0x0f) * 4;
+  if ((f[14]! >> 4) !== 4 || ihl < 20 || f.length < 14 + ihl + 4) return null;
+  const l4 = 14 + ihl;
+  const src = f.readUInt32BE(26), dst = f.readUInt32BE(30);
+  if (f[23] === 47) {
+    const flags = f.readUInt16BE(l4);
+    if ((flags & 0x4fff) !== 0 || f.readUInt16BE(l4 + 2) !== ETH_P_TEB) return null;   // routing bits, version 0 only
+    let o = l4 + 4;
+    if (flags & 0x8000) o += 4;
+    let key = 0;
+    if (flags & 0x2000) { if (f.length < o + 4) return null; key = f.readUInt32BE(o); o += 4; }
+    if (flags & 0x1000) o += 4;
+    if (f.length < o + 14) return null;
+    return { inner: f.subarray(o), vni: key >>> 0, src, dst, udpDst: 0, type: 'gre' };
+  }
+  if (f[23] !== 17 || f.length < l4 + 16) return null;
+  const udpDst = f.readUInt16BE(l4 + 2);
+  if (geneveUdpPorts.has(udpDst)) {
+    const b0 = f[l4 + 8]!;
+    if (b0 >> 6 !== 0 || f.readUInt16BE(l4 + 10) !== ETH_P_TEB) return null;
+    const optLen = (b0 & 0x3f) * 4;
+    if (f.length < l4 + 16 + optLen + 14) return null;
+    return { inner: f.subarray(l4 + 16 + optLen), vni: f.readUInt32BE(l4 + 12) >>> 8, src, dst, udpDst, type: 'geneve' };
+  }
+  if (!(f.readUInt32BE(l4 + 8) & 0x08000000)) return null;     // I flag: VNI valid
+  return { inner: f.subarray(l4 + 16), vni: f.readUInt32BE(l4 + 12) >>> 8, src, dst, udpDst, type: 'vxlan' };
+}
 
 /** Parses an Ethernet/IPv4/UDP/VXLAN packet; null if it is not one (RFC 7348 §5). */
 export function vxlanDecap(f: Buffer): Decapsulated | null {
-  if (f.length < 50 || f.readUInt16BE(12) !== 0x0800) return null;
-  const ihl = (f[14]! & 0x0f) * 4;
-  if ((f[14]! >> 4) !== 4 || ihl < 20 || f[23] !== 17) return null;
-  const udp = 14 + ihl;
-  if (f.length < udp + 16) return null;
-  if (!(f.readUInt32BE(udp + 8) & 0x08000000)) return null;     // I flag: VNI valid
-  return {
-    inner: f.subarray(udp + 16),
-    vni: f.readUInt32BE(udp + 12) >>> 8,
-    src: f.readUInt32BE(26), dst: f.readUInt32BE(30),
-    udpDst: f.readUInt16BE(udp + 2),
-  };
+  const d = tunnelDecap(f, new Set());
+  return d && d.type === 'vxlan' ? d : null;
 }
 
 /** An ARP request "who-has target tell src" from `mac` (RFC 826). */

@@ -31,7 +31,7 @@ import type { HitEffect, RuleCounters } from './megaflow.js';
 import { OFPP_LOCAL, type Ofproto, type OfAction, type OfPort } from './ofproto.js';
 import { normal } from './normal.js';
 import { VLAN_CFI, formatMac } from './flowkey.js';
-import { type TunnelTables, vxlanEncap, arpRequest, formatIpv4, udpSourcePort } from './tunnel.js';
+import { type TunnelTables, tunnelEncap, arpRequest, formatIpv4, udpSourcePort } from './tunnel.js';
 import { formatMatch } from '../packet/flow-syntax.js';
 import { formatAction } from '../openflow/action-syntax.js';
 import { applyEdit, learnFlowMod } from '../openflow/flow-edit.js';
@@ -390,15 +390,22 @@ function outputPort(ctx: Ctx, of: Ofproto, ofport: number, tci: number, flow: Re
  * tunnel, is decapsulated instead of delivered to the bridge's own port.
  */
 function tunnelPop(ctx: Ctx, of: Ofproto, flow: Record<string, number>, indent: number): boolean {
-  ctx.fields.add('dl_type').add('nw_proto').add('nw_dst').add('tp_dst');
-  if (flow.dl_type !== 0x0800 || flow.nw_proto !== 17) return false;
+  ctx.fields.add('dl_type').add('nw_proto').add('nw_dst');
+  const gre = flow.nw_proto === 47;
+  if (flow.dl_type !== 0x0800 || (flow.nw_proto !== 17 && !gre)) return false;
   if (!ctx.reg.tunnels.ownsAddress(of.name, flow.nw_dst ?? 0)) return false;
+  if (!gre) ctx.fields.add('tp_dst');
   let known = false;
-  for (const b of ctx.reg.bridges.values()) for (const p of b.ports.values()) if (p.tunnel?.dstPort === flow.tp_dst) known = true;
+  for (const b of ctx.reg.bridges.values()) {
+    for (const p of b.ports.values()) {
+      if (gre ? p.tunnel?.type === 'gre' : p.tunnel && p.tunnel.type !== 'gre' && p.tunnel.dstPort === flow.tp_dst) known = true;
+    }
+  }
   if (!known) return false;
   ctx.line(indent, `-> tunnel packet to ${formatIpv4(flow.nw_dst!)}: decapsulating (tnl_pop)`);
   ctx.commitVlan(0);
-  ctx.actions.push({ t: 'tnl_pop', vport: flow.tp_dst! });
+  // GRE ports share one virtual datapath port (0); UDP tunnels are told apart by destination port.
+  ctx.actions.push({ t: 'tnl_pop', vport: gre ? 0 : flow.tp_dst! });
   return true;
 }
 
@@ -426,20 +433,21 @@ function outputTunnel(ctx: Ctx, p: OfPort, tci: number, flow: Record<string, num
     return;
   }
   const sport = udpSourcePort(((flow.dl_src ?? 0) ^ (flow.dl_dst ?? 0) ^ (flow.nw_src ?? 0) ^ (flow.nw_dst ?? 0)) >>> 0);
-  const params = { dstMac: neigh.mac, srcMac: underlay.settings.mac, src, dst: remote, vni, udpSrc: sport, udpDst: t.dstPort, ttl: t.ttl, tos: t.tos, df: t.dfDefault };
-  ctx.line(indent, `-> output to native tunnel ${p.name}: ${formatIpv4(src)} -> ${formatIpv4(remote)} vni ${vni} via ${route.bridge}`);
+  const gre = t.type === 'gre';
+  const params = { dstMac: neigh.mac, srcMac: underlay.settings.mac, src, dst: remote, vni, udpSrc: sport, udpDst: t.dstPort, ttl: t.ttl, tos: t.tos, df: t.dfDefault, type: t.type, csum: t.csum, hasKey: t.hasKey };
+  ctx.line(indent, `-> output to native tunnel ${p.name}: ${formatIpv4(src)} -> ${formatIpv4(remote)} ${gre ? 'key' : 'vni'} ${vni} via ${route.bridge}`);
   ctx.commitVlan(tci);
   // The encapsulated packet enters the underlay bridge as if its own port had sent it.
   const outer: Record<string, number> = {
     in_port: OFPP_LOCAL, dl_src: underlay.settings.mac, dl_dst: neigh.mac, vlan_tci: 0, dl_type: 0x0800,
-    nw_src: src, nw_dst: remote, nw_proto: 17, tp_src: sport, tp_dst: t.dstPort, tun_id: 0, tun_src: 0, tun_dst: 0,
+    nw_src: src, nw_dst: remote, nw_proto: gre ? 47 : 17, tp_src: gre ? 0 : sport, tp_dst: gre ? 0 : t.dstPort, tun_id: 0, tun_src: 0, tun_dst: 0,
   };
   const savedActions = ctx.actions.splice(0), savedTci = ctx.committedTci;
   const savedFields = new Set(ctx.fields);
   ctx.committedTci = 0;
   xlateBridge(ctx, underlay, OFPP_LOCAL, outer, indent);
   const nested = ctx.actions.splice(0);
-  ctx.actions.push(...savedActions, { t: 'clone', actions: [{ t: 'tnl_push', encap: (inner) => vxlanEncap(inner, params), text: `vxlan(vni=${vni},dst=${formatIpv4(remote)})` }, ...nested] });
+  ctx.actions.push(...savedActions, { t: 'clone', actions: [{ t: 'tnl_push', encap: (inner) => tunnelEncap(inner, params), text: `${t.type}(${gre ? 'key' : 'vni'}=${vni},dst=${formatIpv4(remote)})` }, ...nested] });
   ctx.committedTci = savedTci;
   // The underlay's fields describe the outer packet, not this packet's key; its MAC-table reads become dependencies.
   ctx.fields.clear();

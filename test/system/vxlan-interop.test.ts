@@ -25,7 +25,9 @@ const skip = labUnavailable(['ping', 'ovs-vswitchd', 'tshark', 'iperf3']);
 
 interface Side { lab: Lab; weft: Switch; nsW: string; nsP: string; vmWa: string; vmWb: string; vmPa: string; vmPb: string }
 
-function weftSide(lab: Lab): Side {
+type Kind = 'vxlan' | 'geneve' | 'gre';
+
+function weftSide(lab: Lab, kind: Kind = 'vxlan'): Side {
   const nsW = lab.netns('hv');
   const nsP = lab.netns('peer');
   lab.veth(nsW, 'u0', nsP, 'u1', { mtu: 1600 });
@@ -34,7 +36,7 @@ function weftSide(lab: Lab): Side {
   const vmPa = lab.vm('pa', nsP, 'pa', '10.60.0.2/24');
   const vmPb = lab.vm('pb', nsP, 'pb', '10.60.0.12/24');
   const weft = lab.startWeft(nsW);
-  const tun = (key: number): string[] => ['type=vxlan', 'options:remote_ip=10.98.0.2', 'options:local_ip=10.98.0.1', `options:key=${key}`];
+  const tun = (key: number): string[] => [`type=${kind}`, 'options:remote_ip=10.98.0.2', 'options:local_ip=10.98.0.1', `options:key=${key}`];
   weft.vsctl('add-br', 'br-phy', '--', 'add-port', 'br-phy', 'u0',
     '--', 'add-br', 'br-a', '--', 'add-port', 'br-a', 'wa', '--', 'add-port', 'br-a', 'vx100', '--', 'set', 'interface', 'vx100', ...tun(100),
     '--', 'add-br', 'br-b', '--', 'add-port', 'br-b', 'wb', '--', 'add-port', 'br-b', 'vx200', '--', 'set', 'interface', 'vx200', ...tun(200));
@@ -44,7 +46,13 @@ function weftSide(lab: Lab): Side {
   return { lab, weft, nsW, nsP, vmWa, vmWb, vmPa, vmPb };
 }
 
-async function checkTraffic(t: { diagnostic: (s: string) => void }, s: Side, peer: string): Promise<void> {
+const WIRE: Record<Kind, { filter: string; decode: RegExp; vni: (n: number) => RegExp }> = {
+  vxlan: { filter: 'udp port 4789', decode: /Virtual eXtensible Local Area Network/, vni: (n) => new RegExp(`VXLAN Network Identifier \\(VNI\\): ${n}\\b`) },
+  geneve: { filter: 'udp port 6081', decode: /Generic Network Virtualization Encapsulation/, vni: (n) => new RegExp(`Virtual Network Identifier \\(VNI\\): 0x${n.toString(16).padStart(6, '0')}`) },
+  gre: { filter: 'ip proto 47', decode: /Generic Routing Encapsulation \(Transparent Ethernet bridging\)/, vni: (n) => new RegExp(`Key: 0x${n.toString(16).padStart(8, "0")}`) },
+};
+
+async function checkTraffic(t: { diagnostic: (s: string) => void }, s: Side, peer: string, kind: Kind = 'vxlan'): Promise<void> {
   const { lab } = s;
   assert.ok(await lab.until(() => lab.ping(s.vmWa, '10.60.0.2', 1) === 1, 20_000), `VNI 100: Weft VM reaches the ${peer} VM\n${s.weft.appctl('ovs/route/show')}${s.weft.appctl('tnl/neigh/show')}`);
   assert.equal(lab.ping(s.vmPa, '10.60.0.1', 3), 3, `VNI 100: the ${peer} VM reaches the Weft VM`);
@@ -64,26 +72,27 @@ async function checkTraffic(t: { diagnostic: (s: string) => void }, s: Side, pee
       try { bps = JSON.parse(r.out).end.sum_received.bits_per_second; } catch { return false; }
       return r.status === 0;
     });
-    t.diagnostic(`${peer}: TCP over VXLAN to ${addr}: ${(bps / 1e9).toFixed(2)} Gbit/s`);
-    assert.ok(bps > 20e6, `TCP over VXLAN to ${addr}: ${bps} bit/s`);
+    t.diagnostic(`${peer}: TCP over ${kind} to ${addr}: ${(bps / 1e9).toFixed(2)} Gbit/s`);
+    assert.ok(bps > 20e6, `TCP over ${kind} to ${addr}: ${bps} bit/s`);
     await new Promise((r) => setTimeout(r, 300));
   }
 
   // tshark decodes what Weft sent as valid VXLAN, with no warnings.
-  const pcap = path.join(lab.dir, `${peer}.pcap`);
-  const cap = lab.spawn(s.nsP, 'tshark', ['-q', '-i', 'u1', '-c', '8', '-f', 'udp port 4789 and src host 10.98.0.1', '-w', pcap]);
+  const pcap = path.join(lab.dir, `${peer}-${kind}.pcap`);
+  const w = WIRE[kind];
+  const cap = lab.spawn(s.nsP, 'tshark', ['-q', '-i', 'u1', '-c', '8', '-f', `${w.filter} and src host 10.98.0.1`, '-w', pcap]);
   await new Promise((r) => setTimeout(r, 1500));
   lab.ping(s.vmWa, '10.60.0.2', 4);
   lab.ping(s.vmWb, '10.60.0.12', 4);
   await lab.until(() => spawnSync('kill', ['-0', String(cap)]).status !== 0, 10_000, 200);
   const decoded = lab.sh('tshark', ['-r', pcap, '-V', '-o', 'vxlan.udp.port:4789']);
-  assert.match(decoded, /Virtual eXtensible Local Area Network/);
-  assert.match(decoded, /VXLAN Network Identifier \(VNI\): 100/);
-  assert.match(decoded, /VXLAN Network Identifier \(VNI\): 200/);
+  assert.match(decoded, w.decode);
+  assert.match(decoded, w.vni(100));
+  assert.match(decoded, w.vni(200));
   assert.match(decoded, /Internet Control Message Protocol/);
   assert.doesNotMatch(decoded, /Malformed|Expert Info \((Warning|Error)/);
   const n = (decoded.match(/^Frame \d+:/gm) ?? []).length;
-  t.diagnostic(`${peer}: tshark decoded ${n} VXLAN packets from Weft without warnings`);
+  t.diagnostic(`${peer}: tshark decoded ${n} ${kind} packets from Weft without warnings`);
 }
 
 test('VXLAN between Weft and the Linux kernel: two VNIs, both ways, kept apart, valid on the wire', { skip: skip ?? false, timeout: 120_000 }, async (t) => {
@@ -103,14 +112,15 @@ test('VXLAN between Weft and the Linux kernel: two VNIs, both ways, kept apart, 
   await checkTraffic(t, s, 'linux');
 });
 
-test('VXLAN between Weft and Open vSwitch (userspace): two VNIs, both ways, kept apart, valid on the wire', { skip: skip ?? false, timeout: 120_000 }, async (t) => {
+for (const kind of ['vxlan', 'geneve', 'gre'] as const) {
+test(`${kind} between Weft and Open vSwitch (userspace): two VNIs, both ways, kept apart, valid on the wire`, { skip: skip ?? false, timeout: 120_000 }, async (t) => {
   const lab = new Lab('vo');
   t.after(() => lab.cleanup());
-  const s = weftSide(lab);
+  const s = weftSide(lab, kind);
   const ovs = lab.startOvs(s.nsP);
   // Open vSwitch's userspace datapath forwards partial checksums as they are: its VMs need TX checksum offload off.
   for (const vm of [s.vmPa, s.vmPb]) lab.sh('ethtool', ['-K', 'eth0', 'tx', 'off'], { ns: vm });
-  const tun = (key: number): string[] => ['type=vxlan', 'options:remote_ip=10.98.0.1', 'options:local_ip=10.98.0.2', `options:key=${key}`];
+  const tun = (key: number): string[] => [`type=${kind}`, 'options:remote_ip=10.98.0.1', 'options:local_ip=10.98.0.2', `options:key=${key}`];
   const net = (br: string): string[] => ['--', 'add-br', br, '--', 'set', 'bridge', br, 'datapath_type=netdev'];
   ovs.vsctl(...net('br-phy').slice(1), '--', 'add-port', 'br-phy', 'u1',
     ...net('br-a'), '--', 'add-port', 'br-a', 'pa', '--', 'add-port', 'br-a', 'vx100', '--', 'set', 'interface', 'vx100', ...tun(100),
@@ -118,7 +128,7 @@ test('VXLAN between Weft and Open vSwitch (userspace): two VNIs, both ways, kept
   lab.sh('ip', ['-n', s.nsP, 'link', 'set', 'br-phy', 'mtu', '1600']);
   lab.sh('ip', ['-n', s.nsP, 'addr', 'add', '10.98.0.2/24', 'dev', 'br-phy']);
   lab.sh('ip', ['-n', s.nsP, 'link', 'set', 'br-phy', 'up']);
-  await checkTraffic(t, s, 'ovs');
+  await checkTraffic(t, s, 'ovs', kind);
   // Both learned the endpoint's routes from the host, printed alike.
   for (const [sw, me] of [[s.weft, '10.98.0.1'], [ovs, '10.98.0.2']] as const) {
     const routes = sw.appctl('ovs/route/show');
@@ -126,3 +136,4 @@ test('VXLAN between Weft and Open vSwitch (userspace): two VNIs, both ways, kept
     assert.match(routes, new RegExp(`^Cached: 10\\.98\\.0\\.0/24 dev br-phy SRC ${me.replace(/\./g, '\\.')}$`, 'm'));
   }
 });
+}
