@@ -63,6 +63,9 @@ export function gsoSizeFor(frame: Buffer, mtu: number): number {
   const known = gsoSizes.get(frame);
   const hdr = headerLength(frame);
   if (hdr < 0) return -1;
+  // A UDP datagram is cut only if it arrived as a UDP super-segment: an oversized tunnel packet
+  // (VXLAN/Geneve over UDP) must be dropped, not cut across its headers.
+  if (known === undefined && isUdp(frame)) return -1;
   const l2 = frame.readUInt16BE(12) === 0x8100 ? 18 : 14;
   const fit = mtu - (hdr - l2);
   if (fit <= 0) return -1;
@@ -77,4 +80,13 @@ export function segmentForWire(frame: Buffer, mtu: number): Buffer[] {
   const io = tryNativeIo();
   if (!io) return [];
   return io.segment(frame, g);
+}
+
+function isUdp(f: Buffer): boolean {
+  let off = 12;
+  let type = f.readUInt16BE(off);
+  while ((type === 0x8100 || type === 0x88a8) && f.length >= off + 8) { off += 4; type = f.readUInt16BE(off); }
+  if (type === 0x0800) return f[off + 2 + 9] === 17;
+  if (type === 0x86dd) return f[off + 2 + 6] === 17;
+  return false;
 }

@@ -110,6 +110,16 @@ test('VXLAN between Weft and the Linux kernel: two VNIs, both ways, kept apart, 
     ip('link', 'set', `br${vni}`, 'up');
   }
   await checkTraffic(t, s, 'linux');
+
+  // MTU: with a 1500-byte underlay, a full-size inner frame no longer fits once encapsulated; it is a
+  // counted drop (tx_dropped on the underlay port), never a fragment of a tunnel packet; small ones pass.
+  lab.sh('ip', ['-n', s.nsW, 'link', 'set', 'u0', 'mtu', '1500']);
+  assert.ok(await lab.until(() => s.weft.vsctl('get', 'interface', 'u0', 'mtu').trim() === '1500', 10_000), 'MTU followed');
+  const dropped = (): number => Number(/tx_dropped=(\d+)/.exec(s.weft.vsctl('get', 'interface', 'u0', 'statistics'))?.[1] ?? 0);
+  const before = dropped();
+  assert.equal(lab.try('ping', ['-c', '3', '-i', '0.2', '-W', '1', '-M', 'do', '-s', '1472', '10.60.0.2'], { ns: s.vmWa }).out.match(/(\d+) received/)?.[1], '0', 'an oversized frame does not cross');
+  assert.equal(lab.ping(s.vmWa, '10.60.0.2', 2), 2, 'small frames still cross');
+  assert.ok(await lab.until(() => dropped() >= before + 3, 12_000, 500), `oversized frames counted as tx_dropped (${dropped()})`);
 });
 
 for (const kind of ['vxlan', 'geneve', 'gre'] as const) {
