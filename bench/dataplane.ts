@@ -120,7 +120,9 @@ async function main(): Promise<number> {
   const end = describeMachine();
   const header = `Weft data-plane benchmark: ${machine.cores} cores, ${machine.cpuModel}, ${machine.platform}, node ${machine.node}; ` +
     `load ${machine.loadAverage1m} at start, ${end.loadAverage1m} at end; ${String(meta.tools.ovsVswitchd ?? 'Open vSwitch not found')}; ${String(meta.tools.iperf3 ?? '')}`;
-  process.stdout.write(`\n${header}\n\n${runs.map((r) => formatMode(r.run, r.summary, opts!)).join('\n')}`);
+  const busy = (meta.cpuIdlePct !== null && meta.cpuIdlePct < 90) || machine.loadAverage1m > machine.cores / 2;
+  const warning = busy ? `warning: the machine was busy at start (CPU idle ${String(meta.cpuIdlePct)}%, load ${machine.loadAverage1m}): expect spread; compare ratios, or rerun when quiet\n` : '';
+  process.stdout.write(`\n${header}\n${warning}\n${runs.map((r) => formatMode(r.run, r.summary, opts!)).join('\n')}`);
 
   const json = {
     suite: 'dataplane', version: 1, ...meta, finishedAt: new Date().toISOString(),
