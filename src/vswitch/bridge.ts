@@ -23,6 +23,7 @@ import { Ofproto, OFPP_LOCAL, type OfPort } from './ofproto.js';
 import { rebuildBundles } from './bundles.js';
 import { decodeLacpdu, encodeLacpdu } from './lacp.js';
 import { TunnelTables, TUNNEL_TYPES, parseTunnel, arpSender } from './tunnel.js';
+import { HostTunnels } from './tunnel-host.js';
 import { extractFlowKey } from './flowkey.js';
 import { parseMacKey, formatMac } from './flowkey.js';
 import { xlate, type XlateRegistry } from './xlate.js';
@@ -75,6 +76,14 @@ export class Switch implements XlateRegistry {
   readonly dpifs = new Map<string, Dpif>();
   readonly bridges = new Map<string, Ofproto>();
   readonly tunnels = new TunnelTables();
+  /** VXLAN/Geneve through the host's UDP stack, for tunnel ports no bridge routes (real datapaths only). */
+  readonly hostTunnels = new HostTunnels((type, port, inner, tun) => {
+    for (const of of this.bridges.values()) {
+      for (const p of of.ports.values()) {
+        if (p.tunnel?.type === type && p.tunnel.dstPort === port) { of.dpif.receive(port, [inner], tun); return; }
+      }
+    }
+  });
   private ifaces = new Map<string, IfaceState>();    // by interface name
 
   constructor(private readonly clock: Clock, private readonly netdevs: NetdevFactory) {}
@@ -191,6 +200,16 @@ export class Switch implements XlateRegistry {
       }
       rebuildBundles(of, b, (name) => this.ifaces.get(name)?.port ?? null, now);
     }
+    // Tunnel ports on real datapaths may also use the host's UDP stack (when no bridge routes to the remote).
+    const hostWanted: { type: 'vxlan' | 'geneve'; port: number }[] = [];
+    for (const of of this.bridges.values()) {
+      if (of.dpif.type === 'dummy') continue;
+      for (const p of of.ports.values()) {
+        const t = p.tunnel;
+        if (t && (t.type === 'vxlan' || t.type === 'geneve') && !hostWanted.some((w) => w.type === t.type && w.port === t.dstPort)) hostWanted.push({ type: t.type, port: t.dstPort });
+      }
+    }
+    this.hostTunnels.reconcile(hostWanted);
     // The datapath tells Geneve from VXLAN by UDP port when it decapsulates.
     for (const d of this.dpifs.values()) {
       const geneve = new Set<number>();

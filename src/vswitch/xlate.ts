@@ -31,6 +31,7 @@ import type { HitEffect, RuleCounters } from './megaflow.js';
 import { OFPP_LOCAL, type Ofproto, type OfAction, type OfPort } from './ofproto.js';
 import { normal } from './normal.js';
 import { VLAN_CFI, formatMac } from './flowkey.js';
+import type { HostTunnels } from './tunnel-host.js';
 import { type TunnelTables, tunnelEncap, arpRequest, formatIpv4, udpSourcePort } from './tunnel.js';
 import { formatMatch } from '../packet/flow-syntax.js';
 import { formatAction } from '../openflow/action-syntax.js';
@@ -45,6 +46,8 @@ export interface XlateRegistry {
   portByInterfaceName(name: string): { ofproto: Ofproto; port: OfPort } | undefined;
   readonly bridges: ReadonlyMap<string, Ofproto>;
   readonly tunnels: TunnelTables;
+  /** Tunnels through the host's UDP stack, used when no bridge routes to the remote VTEP. */
+  readonly hostTunnels?: HostTunnels;
   /** Sends a frame the switch originates (an ARP request for a VTEP) out of a bridge, as its own port would. */
   sendFromLocal(bridge: string, frame: Buffer): void;
 }
@@ -418,7 +421,19 @@ function outputTunnel(ctx: Ctx, p: OfPort, tci: number, flow: Record<string, num
   const vni = t.outKey === 'flow' ? flow.tun_id ?? 0 : t.outKey;
   const tables = ctx.reg.tunnels;
   const route = tables.lookup(remote);
-  if (!route) { ctx.drop(indent, `native tunnel routing failed for ${formatIpv4(remote)}`); return; }
+  if (!route) {
+    const host = ctx.reg.hostTunnels;
+    if (host && t.type !== 'gre' && host.has(t.type, t.dstPort)) {
+      // No bridge owns a way there: the host's own UDP/IP stack carries the encapsulated packet.
+      const type = t.type, port = t.dstPort;
+      ctx.line(indent, `-> output to kernel tunnel ${p.name}: ${formatIpv4(remote)} ${type} vni ${vni} via the host's UDP stack`);
+      ctx.commitVlan(tci);
+      ctx.actions.push({ t: 'userspace', reason: `tunnel(${type},vni=${vni},dst=${formatIpv4(remote)},host)`, handler: (f) => host.send(type, port, remote, vni, f) });
+      return;
+    }
+    ctx.drop(indent, `native tunnel routing failed for ${formatIpv4(remote)}`);
+    return;
+  }
   const underlay = ctx.reg.bridges.get(route.bridge);
   if (!underlay) { ctx.drop(indent, `route to ${formatIpv4(remote)} names unknown bridge ${route.bridge}`); return; }
   const src = t.localIp ?? route.src;

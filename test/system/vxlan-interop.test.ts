@@ -147,3 +147,47 @@ test(`${kind} between Weft and Open vSwitch (userspace): two VNIs, both ways, ke
   }
 });
 }
+
+/**
+ * No underlay bridge: the endpoint address sits on the host's own NIC and
+ * the tunnel's packets go through the host's UDP/IP stack. Weft talks to a
+ * Linux kernel VTEP (VXLAN) and to another Weft (Geneve) this way.
+ */
+test('tunnels through the host\'s UDP stack when no bridge routes: Weft to Linux (VXLAN) and Weft to Weft (Geneve)', { skip: skip ?? false, timeout: 120_000 }, async (t) => {
+  const lab = new Lab('vh');
+  t.after(() => lab.cleanup());
+  const hvA = lab.netns('a');
+  const hvB = lab.netns('b');
+  const hvC = lab.netns('c');
+  lab.veth(hvA, 'n0', hvB, 'n0', { mtu: 1600 });
+  lab.veth(hvA, 'n1', hvC, 'n0', { mtu: 1600 });
+  lab.sh('ip', ['-n', hvA, 'addr', 'add', '10.97.0.1/24', 'dev', 'n0']);
+  lab.sh('ip', ['-n', hvB, 'addr', 'add', '10.97.0.2/24', 'dev', 'n0']);
+  lab.sh('ip', ['-n', hvA, 'addr', 'add', '10.97.1.1/24', 'dev', 'n1']);
+  lab.sh('ip', ['-n', hvC, 'addr', 'add', '10.97.1.2/24', 'dev', 'n0']);
+  const vmA = lab.vm('va', hvA, 'va', '10.61.0.1/24');
+  const vmA2 = lab.vm('va2', hvA, 'va2', '10.62.0.1/24');
+  const vmB = lab.vm('vb', hvB, 'vb', '10.61.0.2/24');
+  const vmC = lab.vm('vc', hvC, 'vc', '10.62.0.2/24');
+  const a = lab.startWeft(hvA, 'weftA');
+  a.vsctl('add-br', 'br-a', '--', 'add-port', 'br-a', 'va', '--', 'add-port', 'br-a', 'vx', '--', 'set', 'interface', 'vx', 'type=vxlan', 'options:remote_ip=10.97.0.2', 'options:key=300',
+    '--', 'add-br', 'br-g', '--', 'add-port', 'br-g', 'va2', '--', 'add-port', 'br-g', 'gv', '--', 'set', 'interface', 'gv', 'type=geneve', 'options:remote_ip=10.97.1.2', 'options:key=301');
+  // hvB: the Linux kernel's VXLAN on a bridge.
+  const ipB = (...x: string[]): string => lab.sh('ip', ['-n', hvB, ...x]);
+  ipB('link', 'add', 'vx300', 'type', 'vxlan', 'id', '300', 'local', '10.97.0.2', 'remote', '10.97.0.1', 'dstport', '4789', 'dev', 'n0');
+  ipB('link', 'add', 'br300', 'type', 'bridge');
+  ipB('link', 'set', 'vx300', 'master', 'br300');
+  ipB('link', 'set', 'vb', 'master', 'br300');
+  ipB('link', 'set', 'vx300', 'up');
+  ipB('link', 'set', 'br300', 'up');
+  // hvC: another Weft, Geneve through its host stack too.
+  const c = lab.startWeft(hvC, 'weftC');
+  c.vsctl('add-br', 'br-g', '--', 'add-port', 'br-g', 'vc', '--', 'add-port', 'br-g', 'gv', '--', 'set', 'interface', 'gv', 'type=geneve', 'options:remote_ip=10.97.1.1', 'options:key=301');
+
+  assert.ok(await lab.until(() => lab.ping(vmA, '10.61.0.2', 1) === 1, 20_000), 'Weft -> Linux VXLAN via the host stack');
+  assert.equal(lab.ping(vmB, '10.61.0.1', 3), 3, 'Linux -> Weft');
+  assert.ok(await lab.until(() => lab.ping(vmA2, '10.62.0.2', 1) === 1, 20_000), 'Weft -> Weft Geneve via the host stack');
+  assert.equal(lab.ping(vmC, '10.62.0.1', 3), 3, 'and back');
+  const trace = a.appctl('ofproto/trace', 'br-a', 'in_port=va,dl_src=02:00:00:00:00:01,dl_dst=ff:ff:ff:ff:ff:ff');
+  assert.match(trace, /output to kernel tunnel vx: 10\.97\.0\.2 vxlan vni 300 via the host's UDP stack/);
+});
