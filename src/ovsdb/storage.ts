@@ -36,7 +36,7 @@ import { parseDatabaseSchema } from './schema.js';
 import { Database, type Commit } from './database.js';
 import type { DbStorage } from './server.js';
 import { rowFromStored, changedColumns, type Row } from './row.js';
-import { datumToJson, datumEquals, defaultDatum, datumFromJson, applyDiff, type Datum } from './datum.js';
+import { datumToJson, datumEquals, defaultDatum, datumFromJson, applyDiff, makeDiff, type Datum } from './datum.js';
 import type { ColumnSchema, TableSchema } from './schema.js';
 
 export const COMPACT_MIN_BYTES = 10 * 1024 * 1024;
@@ -71,9 +71,16 @@ function insertedColumns(t: TableSchema, row: Row): Record<string, unknown> {
   return cols;
 }
 
-/** The transaction record for a commit (full values; never a diff). */
+/**
+ * The transaction record for a commit. A modified row's changed sets and
+ * maps are written as diffs (with `"_is_diff": true` on the record, as
+ * ovsdb-server 2.15 and later write them), so adding one port to a switch
+ * with 10,000 ports appends one uuid, not all of them; scalars, inserted
+ * rows and deletions are written as before.
+ */
 export function commitToRecord(db: Database, c: Commit, now = Date.now()): Record<string, unknown> {
   const rec: Record<string, unknown> = {};
+  let isDiff = false;
   for (const [tname, changes] of c.changes) {
     const t = db.schema.tables.get(tname)!;
     const rows: Record<string, unknown> = {};
@@ -83,7 +90,13 @@ export function commitToRecord(db: Database, c: Commit, now = Date.now()): Recor
       const cols: Record<string, unknown> = {};
       for (const name of changedColumns(t, ch.old, ch.new)) {
         const cs = t.columns.get(name)!;
-        if (!cs.ephemeral) cols[name] = datumToJson(cs.type, ch.new.columns[name]!);
+        if (cs.ephemeral) continue;
+        if (isMulti(cs)) {
+          isDiff = true;
+          cols[name] = datumToJson(diffType(cs), makeDiff(ch.old.columns[name]!, ch.new.columns[name]!));
+        } else {
+          cols[name] = datumToJson(cs.type, ch.new.columns[name]!);
+        }
       }
       if (Object.keys(cols).length) rows[uuid] = cols;
     }
@@ -91,7 +104,18 @@ export function commitToRecord(db: Database, c: Commit, now = Date.now()): Recor
   }
   if (c.comment !== null) rec._comment = c.comment;
   rec._date = now;
+  if (isDiff) rec._is_diff = true;
   return rec;
+}
+
+/** Sets and maps (a column that can hold more than one value): written as diffs when modified. */
+function isMulti(c: ColumnSchema): boolean {
+  return !!c.type.value || c.type.max > 1;
+}
+
+/** A diff may have any number of elements, whatever the column's own bounds. */
+function diffType(c: ColumnSchema): ColumnSchema['type'] {
+  return { ...c.type, min: 0, max: Number.MAX_SAFE_INTEGER };
 }
 
 function snapshotRecord(db: Database): Record<string, unknown> {
@@ -124,8 +148,7 @@ function replay(db: Database, rec: Record<string, unknown>): void {
         for (const [name, v] of Object.entries(cols)) {
           const c = t.columns.get(name);
           if (!c) continue;
-          const multi = !!c.type.value || c.type.max > 1;
-          next[name] = multi ? applyDiff(old.columns[name]!, datumFromJson({ ...c.type, min: 0, max: Number.MAX_SAFE_INTEGER }, v)) : datumFromJson(c.type, v);
+          next[name] = isMulti(c) ? applyDiff(old.columns[name]!, datumFromJson(diffType(c), v)) : datumFromJson(c.type, v);
         }
         db.load(tname, { uuid, version: randomUUID(), columns: next });
       } else {
