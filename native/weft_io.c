@@ -223,7 +223,11 @@ static napi_value OpenPacket(napi_env env, napi_callback_info info) {
   setsockopt(fd, SOL_PACKET, PACKET_IGNORE_OUTGOING, &one, sizeof one);
   setsockopt(fd, SOL_PACKET, PACKET_QDISC_BYPASS, &one, sizeof one);
   int bufsz = 16 << 20;
-  setsockopt(fd, SOL_SOCKET, SO_RCVBUFFORCE, &bufsz, sizeof bufsz);
+  /* A deep receive queue rides out the scheduling gaps of a busy machine; WEFT_RCVBUF (bytes, 0 = the
+   * kernel's default) overrides it for experiments. */
+  const char *rcvenv = getenv("WEFT_RCVBUF");
+  int rcv = rcvenv ? atoi(rcvenv) : bufsz;
+  if (rcv > 0) setsockopt(fd, SOL_SOCKET, SO_RCVBUFFORCE, &rcv, sizeof rcv);
   setsockopt(fd, SOL_SOCKET, SO_SNDBUFFORCE, &bufsz, sizeof bufsz);
   struct sockaddr_ll sll;
   memset(&sll, 0, sizeof sll);
