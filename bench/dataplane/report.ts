@@ -115,6 +115,7 @@ export function formatMode(run: ModeRun, summary: readonly MetricSummary[], opts
     '',
   ];
   if (ratioNames.length) lines.push('Ratios: Weft median / peer median; above 1.00 is better, except RTT where below 1.00 is better.');
+  lines.push(...cpuTable(run, kinds));
   for (const s of run.switches) {
     const head = s.status === 'ok' ? `forwarding ${s.setupSeconds?.toFixed(1)} s after start` : `FAILED: ${s.reason}`;
     lines.push(`${s.kind}: ${head}${s.status === 'ok' ? failures(run, s.kind) : ''}${s.note ? `; note: ${s.note}` : ''}`);
@@ -129,4 +130,31 @@ function failures(run: ModeRun, kind: SwitchKind): string {
   if (!bad.length) return '';
   const why = [...new Set(bad.map((r) => `${r.test}: ${String(r.extra.error ?? 'no figure')}`))];
   return `; ${bad.length} of ${mine.length} measurements failed (${why.slice(0, 3).join('; ')}${why.length > 3 ? '; ...' : ''})`;
+}
+
+/**
+ * Switch CPU per delivered packet (user + system time of the switch's
+ * processes over the run / packets the receiver got), for the UDP tests:
+ * on a machine where the load generator and the receiver compete with the
+ * switch for CPU, the figure least moved by scheduling.
+ */
+function cpuTable(run: ModeRun, kinds: readonly SwitchKind[]): string[] {
+  const withCpu = kinds.filter((k) => run.records.some((r) => r.switch === k && typeof r.extra.switch_cpu_us_per_pkt === 'number'));
+  if (!withCpu.length) return [];
+  const rows: string[][] = [];
+  for (const test of ['udp64', 'udp1400'] as const) {
+    const med = new Map<SwitchKind, number>();
+    for (const k of withCpu) {
+      const v = run.records.filter((r) => r.switch === k && r.test === test).map((r) => r.extra.switch_cpu_us_per_pkt).filter((x): x is number => typeof x === 'number');
+      if (v.length) med.set(k, median(v));
+    }
+    if (!med.size) continue;
+    const row = [`${METRICS[test].label.replace(/, packets\/s delivered/, '')}: switch CPU us per delivered packet`, ...withCpu.map((k) => (med.has(k) ? med.get(k)!.toFixed(2) : 'n/a'))];
+    if (med.has(CANDIDATE) && med.has('ovs-netdev')) row.push((med.get(CANDIDATE)! / med.get('ovs-netdev')!).toFixed(2));
+    rows.push(row);
+  }
+  if (!rows.length) return [];
+  const cols: { header: string; align?: 'left' | 'right' }[] = [{ header: 'CPU (lower is better)' }, ...withCpu.map((k) => ({ header: k, align: 'right' as const }))];
+  if (withCpu.includes(CANDIDATE) && withCpu.includes('ovs-netdev')) cols.push({ header: `${CANDIDATE}/ovs-netdev`, align: 'right' as const });
+  return ['', formatTable(cols, rows).trimEnd(), ''];
 }

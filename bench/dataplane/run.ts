@@ -24,6 +24,7 @@ import * as os from 'node:os';
 import * as path from 'node:path';
 import { formatNumber } from '../lib/table.js';
 import { tail, type Daemon, type Lab } from './lab.js';
+import { cpuSeconds } from './cpu.js';
 import { METRICS, Probe } from './measure.js';
 import type { DataplaneOptions, Mode, Offload, SwitchKind, TestName } from './options.js';
 import { adapterFor, type StartedSwitch } from './switches.js';
@@ -114,7 +115,15 @@ export async function runMode(lab: Lab, opts: DataplaneOptions, mode: Mode, log:
       records.push({ ...base, value: null, extra: { error: `switch failed: ${inst.outcome.reason ?? 'not started'}` } });
       continue;
     }
-    const m = await inst.probe.measure(step.test, step.rep);
+    const pids = inst.started?.daemons.map((d) => d.pid) ?? [];
+    const cpu0 = pids.length ? cpuSeconds(pids) : 0;
+    const measured = await inst.probe.measure(step.test, step.rep);
+    let m = measured;
+    const rx = Number(measured.extra.rx_packets);
+    if (pids.length && step.test !== 'ping' && step.test !== 'tcp' && rx > 0) {
+      // Switch CPU per delivered packet: the figure least moved by who the scheduler favoured.
+      m = { ...measured, extra: { ...measured.extra, switch_cpu_us_per_pkt: Math.round(((cpuSeconds(pids) - cpu0) / rx) * 1e6 * 100) / 100 } };
+    }
     records.push({ ...base, ...m });
     const shown = m.value === null ? `failed (${String(m.extra.error)})` : `${formatNumber(m.value)} ${info.unit}`;
     log(`[${mode}] rep ${step.rep}/${opts.reps} ${step.test} ${kind}: ${shown}`);
