@@ -50,7 +50,7 @@ interface Phase { name: string; requests: number; seconds: number; latency: Summ
 
 async function startController(dir: string): Promise<{ proc: ChildProcess; url: string }> {
   fs.writeFileSync(path.join(dir, 'controller.ini'), '[quotas]\nquota_port = -1\n');
-  const proc = spawn(process.execPath, [ENTRY, `--dir=${dir}`, '--listen=127.0.0.1:0', `--config=${path.join(dir, 'controller.ini')}`],
+  const proc = spawn(process.execPath, [...(process.env.WEFT_BENCH_NODE_FLAGS ?? '').split(' ').filter(Boolean), ENTRY, `--dir=${dir}`, '--listen=127.0.0.1:0', `--config=${path.join(dir, 'controller.ini')}`],
     { stdio: ['ignore', 'ignore', 'pipe'] });
   let err = '';
   const url = await new Promise<string>((resolve, reject) => {
