@@ -67,6 +67,7 @@ export class VswitchDaemon {
   readonly idl: Idl<typeof TABLES>;
   readonly sw: Switch;
   private lastSeqno = -1;
+  private lastConfig = '';
   private writing = false;
   private dirty = true;
   private timers: NodeJS.Timeout[] = [];
@@ -118,10 +119,17 @@ export class VswitchDaemon {
     if (seqno !== this.lastSeqno) {
       this.lastSeqno = seqno;
       const cfg = readConfig(this.idl as unknown as RowSource);
-      this.sw.reconfigure(cfg);
-      this.syncHost();
-      this.onReconfigure?.(cfg);
-      this.dirty = true;
+      // Our own status writes (statistics, link state) come back as database changes too; only a
+      // change of configuration may reconfigure the switch (which flushes the datapath's caches)
+      // and call for another status write, or statistics under traffic would loop forever.
+      const fingerprint = configFingerprint(cfg);
+      if (fingerprint !== this.lastConfig) {
+        this.lastConfig = fingerprint;
+        this.sw.reconfigure(cfg);
+        this.syncHost();
+        this.onReconfigure?.(cfg);
+        this.dirty = true;
+      }
     }
     if (!this.dirty || this.writing || !this.idl.hasLock) return;
     this.writing = true;
@@ -191,3 +199,8 @@ function sameValue(d: Datum, v: unknown): boolean {
 }
 
 export type { IdlRow };
+
+/** A canonical text of a configuration (Maps as sorted entries), to tell real changes from echoes. */
+export function configFingerprint(cfg: SwitchConfig): string {
+  return JSON.stringify(cfg, (_k, v: unknown) => (v instanceof Map ? [...v.entries()].sort() : v));
+}
