@@ -17,7 +17,7 @@
  * trailing result; the view is then discarded, so nothing is half-applied.
  */
 import { OvsdbError, constraintViolation } from './errors.js';
-import { difference, refsOf, type Datum } from './datum.js';
+import { difference, findKey, makeDiff, refsOf, type Datum } from './datum.js';
 import type { TableSchema } from './schema.js';
 import { type Row, changedColumns } from './row.js';
 import type { TxnView } from './txn.js';
@@ -66,18 +66,39 @@ function removeDanglingWeakRefs(view: TxnView): void {
       if (!c.new) for (const src of view.db.weakReferrers(tname, uuid)) add(src.table, src.uuid);
     }
   }
+  // Rows this transaction deletes, by table: with the references it adds, the only ones that can dangle.
+  const deletedRows = new Map<string, string[]>();
+  for (const [tname, ch] of view.changes) {
+    for (const [uuid, c] of ch) {
+      if (c.new || !c.old) continue;
+      const l = deletedRows.get(tname);
+      if (l) l.push(uuid); else deletedRows.set(tname, [uuid]);
+    }
+  }
   for (const [tname, uuids] of suspects) {
     const t = view.db.schema.tables.get(tname)!;
     const weakCols = [...t.columns.values()].filter((c) => c.type.key.refType === 'weak' || c.type.value?.refType === 'weak');
     if (weakCols.length === 0) continue;
+    const committedRows = view.db.tables.get(tname)!.rows;
     for (const uuid of uuids) {
       const row = view.get(tname, uuid);
       if (!row) continue;
+      const committed = committedRows.get(uuid);
       let cols: Record<string, Datum> | null = null;
       for (const c of weakCols) {
         const d = row.columns[c.name]!;
         const dead: string[] = [];
-        refsOf(c.type, d, (u, table, weak) => { if (weak && !view.exists(table, u)) dead.push(u); });
+        if (committed && c.type.value?.refType !== 'weak' && c.type.key.refTable) {
+          // A committed set of weak references (a Port_Group's ports, say): its committed members
+          // existed at the last commit, so only members added now or rows deleted now can be dead.
+          // Checking those, not every member, keeps a one-port change O(1) lookups, not O(ports).
+          const old = committed.columns[c.name]!;
+          const check = (u: string): void => { if (!dead.includes(u) && findKey(d, u) >= 0 && !view.exists(c.type.key.refTable!, u)) dead.push(u); };
+          if (old !== d) for (const k of makeDiff(old, d).keys) check(k as string);
+          for (const u of deletedRows.get(c.type.key.refTable) ?? []) check(u);
+        } else {
+          refsOf(c.type, d, (u, table, weak) => { if (weak && !view.exists(table, u)) dead.push(u); });
+        }
         if (dead.length === 0) continue;
         let nd: Datum;
         if (c.type.key.refType === 'weak') {

@@ -80,6 +80,29 @@ test('engine: weak references to deleted rows vanish', () => {
   assert.deepEqual(owner.columns.peers!.keys, []);
 });
 
+test('engine: a changed set of weak references loses exactly the dead members (added dangling, deleted now)', () => {
+  const db = fresh();
+  const [p1, p2] = tx(db,
+    { op: 'insert', table: 'Peer', row: { label: 'p1' }, 'uuid-name': 'p1' },
+    { op: 'insert', table: 'Peer', row: { label: 'p2' }, 'uuid-name': 'p2' },
+    { op: 'insert', table: 'Owner', row: { name: 'o', peers: ['set', [['named-uuid', 'p1'], ['named-uuid', 'p2']]] } },
+  ).map((r) => (r as { uuid: [string, string] }).uuid[1]);
+  const ghost = '11111111-2222-3333-4444-555555555555';
+  // One transaction: a new peer added, a reference to a row that never existed added, p1 deleted.
+  const r = tx(db,
+    { op: 'insert', table: 'Peer', row: { label: 'p3' }, 'uuid-name': 'p3' },
+    { op: 'mutate', table: 'Owner', where: [], mutations: [['peers', 'insert', ['set', [['named-uuid', 'p3'], ['uuid', ghost]]]]] },
+    { op: 'delete', table: 'Peer', where: [['_uuid', '==', ['uuid', p1!]]] });
+  const p3 = (r[0] as { uuid: [string, string] }).uuid[1];
+  const peers = (): string[] => [...db.tables.get('Owner')!.rows.values()][0]!.columns.peers!.keys as string[];
+  assert.deepEqual(peers(), [p2!, p3].sort());
+  // A change to another column of the owner while a member is deleted.
+  tx(db,
+    { op: 'update', table: 'Owner', where: [], row: { name: 'o2' } },
+    { op: 'delete', table: 'Peer', where: [['_uuid', '==', ['uuid', p2!]]] });
+  assert.deepEqual(peers(), [p3]);
+});
+
 test('engine: no-op update keeps _version and publishes nothing', () => {
   const db = fresh();
   tx(db, { op: 'insert', table: 'Simple', row: { name: 'a', count: 1 } });
