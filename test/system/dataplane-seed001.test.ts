@@ -47,7 +47,7 @@ test('seed 001: br0 on the NIC with the host address, brint with the host on VLA
   assert.match(show, /Bridge brint\n(?:.*\n)*? {8}Port brint\n {12}tag: 99\n {12}Interface brint\n {16}type: internal/);
   assert.match(show, /Bridge br0\n(?:.*\n)*? {8}Port eno1\n {12}Interface eno1/);
   assert.ok(await lab.until(() => lab.ping(vm99, '10.99.1.250', 1) === 1, 15_000), 'a VLAN 99 VM reaches the hypervisor');
-  assert.equal(lab.ping(host, '10.99.1.10', 2), 2, 'and the hypervisor reaches it');
+  assert.ok(await lab.until(() => lab.ping(host, '10.99.1.10', 1) === 1, 10_000), 'and the hypervisor reaches it');
   assert.equal(lab.ping(vm10, '10.99.1.250', 2), 0, 'a VLAN 10 VM does not');
   assert.equal(lab.ping(vm10, '10.99.1.10', 2), 0, 'nor VLAN 99 VMs');
 });
