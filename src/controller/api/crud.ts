@@ -16,7 +16,10 @@ import type { View } from '../state/view.js';
 import type { Collection } from '../state/collection.js';
 import { ApiError, notFound, preconditionFailed } from '../errors.js';
 import { createItems, parseResource, updateItem } from './body.js';
-import { compileFilters, paginate, selectFields, values, type Query } from './query.js';
+import {
+  compileFilters, markerNotFound, pageOf, pageRequest, paginate, selectFields, values, type Page, type Query,
+} from './query.js';
+import { lowerBound } from '../state/collection.js';
 import type { Services } from './services.js';
 import { UUID_RE } from '../model/convert.js';
 
@@ -54,20 +57,71 @@ function checkIfMatch(req: FastifyRequest, o: { revision_number?: number }): voi
   }
 }
 
-export function listOf<T extends { id: string }>(s: Services, spec: ResourceSpec<T>, ctx: Context, q: Query, self: string): Dict {
+/**
+ * A list request, answered as JSON text. Candidates come from the narrowest index the query
+ * names (`id`, or the resource's own: ports by network, device, address…),
+ * else the whole collection. Ordered by id alone (any paginated request
+ * without sort keys), the candidates are walked in id order from the
+ * marker and the walk stops once a page and one more item matched, so a
+ * page of 100 out of 10,000 ports renders about 100 ports; an unsorted,
+ * unpaginated list walks the creation order; any other order renders and
+ * sorts every match.
+ */
+export function listOf<T extends { id: string }>(s: Services, spec: ResourceSpec<T>, ctx: Context, q: Query, self: string): string {
   const v = s.view;
+  const coll = spec.collection(v);
   const fields = values(q, 'fields');
   const match = compileFilters(spec.def, q);
-  const rendered: Dict[] = [];
-  for (const o of spec.candidates?.(v, q) ?? spec.collection(v).values()) {
-    if (!spec.visible(v, ctx, o)) continue;
+  const pr = pageRequest(spec.def, q);
+  const wanted = values(q, 'id');
+  const candidates: Iterable<T> | null = wanted.length
+    ? [...new Set(wanted)].map((id) => coll.get(id)).filter((o): o is T => o !== undefined)
+    : spec.candidates?.(v, q) ?? null;
+  const accept = (o: T): Dict | null => {
+    if (!spec.visible(v, ctx, o)) return null;
     const r = spec.render(v, o);
-    if (match(r)) rendered.push(r);
+    return match(r) ? r : null;
+  };
+  let markerItem: T | undefined;
+  if (pr.marker !== undefined) {
+    markerItem = coll.get(pr.marker);
+    if (!markerItem || !spec.visible(v, ctx, markerItem)) throw markerNotFound(pr.marker);
   }
-  const page = paginate(spec.def, rendered, q, self);
-  const out: Dict = { [spec.def.plural]: page.items.map((o) => selectFields(o, fields)) };
-  if (page.links.length) out[`${spec.def.plural}_links`] = page.links;
-  return out;
+  let page: Page;
+  if (pr.walk) {
+    const key = coll.orderKey(pr.walk);
+    const ids = candidates
+      ? [...new Map([...candidates].map((o) => [o.id, key(o)] as const))].sort((a, b) => (a[1] < b[1] ? -1 : 1)).map(([id]) => id)
+      : coll.sortedIds(pr.walk);
+    const keyOf = (id: string): string => key(coll.get(id)!);
+    const want = pr.limit > 0 ? pr.limit + 1 : Infinity;
+    const walked: Dict[] = [];
+    const at = markerItem ? lowerBound(ids, key(markerItem), keyOf) : pr.reverse ? ids.length : 0;
+    if (pr.reverse) {
+      for (let i = at - 1; i >= 0 && walked.length < want; i--) { const r = accept(coll.get(ids[i]!)!); if (r) walked.push(r); }
+    } else {
+      const from = markerItem && ids[at] === markerItem.id ? at + 1 : at;
+      for (let i = from; i < ids.length && walked.length < want; i++) { const r = accept(coll.get(ids[i]!)!); if (r) walked.push(r); }
+    }
+    page = pageOf(pr, walked, q, self);
+  } else {
+    const rendered: Dict[] = [];
+    for (const o of candidates ?? coll.values()) { const r = accept(o); if (r) rendered.push(r); }
+    page = paginate(spec.def, rendered, q, self, markerItem && spec.render(v, markerItem));
+  }
+  // The body is assembled from each resource's JSON text, cached per rendered object (ports keep
+  // theirs until they change), so listing 10,000 ports does not serialize 10,000 ports again.
+  const items = fields.length ? page.items.map((o) => JSON.stringify(selectFields(o, fields))) : page.items.map(jsonOf);
+  const links = page.links.length ? `,${JSON.stringify(`${spec.def.plural}_links`)}:${JSON.stringify(page.links)}` : '';
+  return `{${JSON.stringify(spec.def.plural)}:[${items.join(',')}]${links}}`;
+}
+
+const jsonText = new WeakMap<Dict, string>();
+
+function jsonOf(o: Dict): string {
+  let j = jsonText.get(o);
+  if (j === undefined) jsonText.set(o, j = JSON.stringify(o));
+  return j;
 }
 
 export function registerCrud<T extends { id: string; revision_number?: number }>(app: FastifyInstance, s: Services, spec: ResourceSpec<T>): void {
@@ -79,11 +133,12 @@ export function registerCrud<T extends { id: string; revision_number?: number }>
     return o;
   };
 
-  app.get(base, async (req) => {
+  app.get(base, async (req, reply) => {
     const ctx = ctxOf(req);
     await spec.beforeRead?.(s, ctx);
     await s.view.store.settled();
-    return listOf(s, spec, ctx, req.query as Query, selfUrl(req));
+    const body = listOf(s, spec, ctx, req.query as Query, selfUrl(req));
+    return reply.type('application/json; charset=utf-8').send(body);
   });
 
   app.get(`${base}/:id`, async (req) => {

@@ -94,8 +94,23 @@ function compare(a: unknown, b: unknown): number {
 
 export interface Page { items: Dict[]; links: { href: string; rel: string }[] }
 
-/** Sorts and paginates filtered resources; `self` is the collection URL without query. */
-export function paginate(def: ResourceDef, items: Dict[], q: Query, self: string): Page {
+/** The ordering and paging a list query asks for, validated. */
+export interface PageRequest {
+  /** Sort keys with direction (1 ascending, -1 descending), `id` last as the tie-breaker. */
+  readonly order: readonly (readonly [string, number])[];
+  /**
+   * The collection order that is exactly this ordering, when there is one:
+   * `id` (a paginated list without sort keys) or `created` (an unsorted,
+   * unpaginated list: creation order, then id).
+   */
+  readonly walk: 'id' | 'created' | null;
+  readonly limit: number;
+  readonly marker: string | undefined;
+  readonly reverse: boolean;
+  readonly paged: boolean;
+}
+
+export function pageRequest(def: ResourceDef, q: Query): PageRequest {
   const keys = values(q, 'sort_key'), dirs = values(q, 'sort_dir');
   if (dirs.length && dirs.length !== keys.length) throw badRequest('The number of sort_keys and sort_dirs must be same');
   for (const k of keys) {
@@ -107,25 +122,56 @@ export function paginate(def: ResourceDef, items: Dict[], q: Query, self: string
   const limit = limitText === undefined ? 0 : intOf(limitText, 'limit');
   if (limit < 0) throw badRequest(`Limit must be an integer 0 or greater and not '${limitText}'`);
   const marker = values(q, 'marker')[0];
-  const reverse = values(q, 'page_reverse')[0] !== undefined && boolOf(values(q, 'page_reverse')[0]!, 'page_reverse');
+  const reverseText = values(q, 'page_reverse')[0];
+  const reverse = reverseText !== undefined && boolOf(reverseText, 'page_reverse');
   const paged = limit > 0 || marker !== undefined;
   const order: [string, number][] = keys.map((k, i) => [k, dirs[i] === 'desc' ? -1 : 1]);
   if (!keys.length && !paged) order.push(['created_at', 1]);
   order.push(['id', 1]);
-  items.sort((a, b) => {
-    for (const [k, s] of order) { const c = compare(a[k], b[k]); if (c) return c * s; }
+  const walk = order.length === 1 ? 'id' : !keys.length && !paged ? 'created' : null;
+  return { order, walk, limit, marker, reverse, paged };
+}
+
+export function markerNotFound(marker: string): ApiError {
+  return new ApiError(404, 'NotFound', `Marker ${marker} could not be found.`);
+}
+
+/**
+ * Sorts and paginates filtered resources; `self` is the collection URL
+ * without query. The marker is positioned by its own sort values
+ * (`markerItem`, the rendered marker resource), as Neutron's pagination
+ * does, so it need not match the filters itself.
+ */
+export function paginate(def: ResourceDef, items: Dict[], q: Query, self: string, markerItem?: Dict): Page {
+  const pr = pageRequest(def, q);
+  const cmp = (a: Dict, b: Dict): number => {
+    for (const [k, s] of pr.order) { const c = compare(a[k], b[k]); if (c) return c * s; }
     return 0;
-  });
-  if (!paged) return { items, links: [] };
+  };
+  items.sort(cmp);
+  if (!pr.paged) return { items, links: [] };
   let start = 0, end = items.length;
-  if (marker !== undefined) {
-    const i = items.findIndex((o) => o.id === marker);
-    if (i < 0) throw new ApiError(404, 'NotFound', `Marker ${marker} could not be found.`);
-    if (reverse) end = i; else start = i + 1;
+  if (pr.marker !== undefined) {
+    const m = markerItem ?? items.find((o) => o.id === pr.marker);
+    if (!m) throw markerNotFound(pr.marker);
+    const after = items.findIndex((o) => cmp(o, m) > 0);
+    const from = items.findIndex((o) => cmp(o, m) >= 0);
+    if (pr.reverse) end = from < 0 ? items.length : from; else start = after < 0 ? items.length : after;
   }
-  let page: Dict[];
-  if (reverse) page = limit > 0 ? items.slice(Math.max(start, end - limit), end) : items.slice(start, end);
-  else page = limit > 0 ? items.slice(start, start + limit) : items.slice(start, end);
+  const window = pr.reverse ? items.slice(start, end).reverse() : items.slice(start, end);
+  return pageOf(pr, window, q, self);
+}
+
+/**
+ * One page from the matching resources in walking order (ascending from
+ * the marker, or descending before it for `page_reverse`), of which the
+ * caller needs to supply only `limit + 1`: the extra one says whether there
+ * is more, for the `next`/`previous` links.
+ */
+export function pageOf(pr: PageRequest, walked: readonly Dict[], q: Query, self: string): Page {
+  const more = pr.limit > 0 && walked.length > pr.limit;
+  const taken = pr.limit > 0 ? walked.slice(0, pr.limit) : [...walked];
+  const page = pr.reverse ? taken.reverse() : taken;
   const links: { href: string; rel: string }[] = [];
   const base = new URLSearchParams();
   for (const [k, v] of Object.entries(q)) {
@@ -138,14 +184,14 @@ export function paginate(def: ResourceDef, items: Dict[], q: Query, self: string
     if (rev) p.set('page_reverse', 'True');
     return `${self}?${p.toString()}`;
   };
-  const more = reverse ? page.length > 0 && items.indexOf(page[0]!) > 0 : page.length > 0 && items.indexOf(page[page.length - 1]!) < items.length - 1;
   if (page.length) {
-    if (reverse) {
-      if (more && limit > 0) links.push({ href: href(String(page[0]!.id), true), rel: 'previous' });
-      links.push({ href: href(String(page[page.length - 1]!.id), false), rel: 'next' });
+    const first = String(page[0]!.id), last = String(page[page.length - 1]!.id);
+    if (pr.reverse) {
+      if (more) links.push({ href: href(first, true), rel: 'previous' });
+      links.push({ href: href(last, false), rel: 'next' });
     } else {
-      if (more && limit > 0) links.push({ href: href(String(page[page.length - 1]!.id), false), rel: 'next' });
-      if (marker !== undefined) links.push({ href: href(String(page[0]!.id), true), rel: 'previous' });
+      if (more) links.push({ href: href(last, false), rel: 'next' });
+      if (pr.marker !== undefined) links.push({ href: href(first, true), rel: 'previous' });
     }
   }
   return { items: page, links };

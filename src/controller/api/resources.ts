@@ -18,13 +18,37 @@ import {
   renderFloatingIp, renderNetwork, renderPort, renderRouter, renderRule, renderSecurityGroup, renderSubnet,
 } from './render.js';
 import { registerCrud } from './crud.js';
-import { values } from './query.js';
+import { values, type Query } from './query.js';
+import type { Collection } from '../state/collection.js';
 import type { Services } from './services.js';
 import type { Context } from '../model/types.js';
 
 async function ensureDefaultSg(s: Services, ctx: Context): Promise<void> {
   if (hasDefaultSecurityGroup(s.view, ctx.projectId)) return;
   await s.writer.write((d) => { if (!hasDefaultSecurityGroup(d, ctx.projectId)) ensureDefaultSecurityGroup(d, ctx.projectId); });
+}
+
+/**
+ * The resources that can match a query, from the index that yields the
+ * fewest: a filter with several values is a union of lookups; filters on
+ * different attributes all hold, so any one of them bounds the result.
+ * Null when no indexed filter is present (the whole collection).
+ */
+function narrowest<T extends { id: string }>(c: Collection<T>, filters: readonly (readonly [string, readonly string[]])[]): T[] | null {
+  let best: T[] | null = null;
+  for (const [index, keys] of filters) {
+    if (!keys.length) continue;
+    const hits = new Map<string, T>();
+    for (const k of keys) for (const o of c.lookup(index, k)) hits.set(o.id, o);
+    if (!best || hits.size < best.length) best = [...hits.values()];
+  }
+  return best;
+}
+
+/** The addresses a `fixed_ips=ip_address=…` query requires (one of them suffices to narrow; the filter checks all). */
+function fixedIpAddresses(q: Query): string[] {
+  const conds = values(q, 'fixed_ips').filter((f) => !f.includes('=') || f.startsWith('ip_address='));
+  return conds.length ? [conds[0]!.replace(/^ip_address=/, '')] : [];
 }
 
 export function registerResources(app: FastifyInstance, s: Services): void {
@@ -40,12 +64,10 @@ export function registerResources(app: FastifyInstance, s: Services): void {
   registerCrud(app, s, {
     def: PORT, collection: (v) => v.ports, visible: (v, ctx, o) => portVisible(v, ctx, o), render: renderPort,
     create: createPort, update: updatePort, remove: deletePort,
-    candidates: (v, q) => {
-      const n = values(q, 'network_id'), dev = values(q, 'device_id');
-      if (n.length === 1) return v.ports.lookup('network', n[0]!);
-      if (dev.length === 1) return v.ports.lookup('device', dev[0]!);
-      return null;
-    },
+    candidates: (v, q) => narrowest(v.ports, [
+      ['network', values(q, 'network_id')], ['device', values(q, 'device_id')], ['name', values(q, 'name')],
+      ['macaddr', values(q, 'mac_address').map((m) => m.toLowerCase())], ['addr', fixedIpAddresses(q)],
+    ]),
   });
   registerCrud(app, s, {
     def: SECURITY_GROUP, collection: (v) => v.securityGroups, visible: (_v, ctx, o) => owns(ctx, o), render: renderSecurityGroup,

@@ -47,6 +47,32 @@ export class Draft {
     this.now = now.toISOString().replace(/\.\d{3}Z$/, 'Z');
   }
 
+  /**
+   * Marks the draft's state so that `rollback()` of the returned handle
+   * undoes every change made after it: several requests share one draft
+   * when the writer commits them together, and a refused one must leave
+   * the others' changes and nothing of its own.
+   */
+  savepoint(): { rollback(): void } {
+    const colls = this.collections().map((c) => ({ c, sp: c.savepoint() }));
+    const quotas = new Map(this.quotas), agents = new Map(this.agents);
+    const dirty = [this.dirtyPorts, this.dirtySubnets, this.dirtyRouters, this.dirtyRules].map((s) => ({ s, sp: new Set(s) }));
+    return {
+      rollback: () => {
+        for (const { c, sp } of colls) c.restore(sp);
+        for (const [m, sp] of [[this.quotas, quotas], [this.agents, agents]] as const) {
+          m.clear();
+          for (const [k, v] of sp) (m as Map<string, unknown>).set(k, v);
+        }
+        for (const { s, sp } of dirty) { s.clear(); for (const x of sp) s.add(x); }
+      },
+    };
+  }
+
+  private collections(): DraftCollection<{ readonly id: string }>[] {
+    return [this.networks, this.subnets, this.ports, this.securityGroups, this.rules, this.routers, this.floatingips] as unknown as DraftCollection<{ readonly id: string }>[];
+  }
+
   hasChanges(): boolean {
     return [this.networks, this.subnets, this.ports, this.securityGroups, this.rules, this.routers, this.floatingips]
       .some((c) => c.changes.size > 0) || this.quotas.size > 0 || this.agents.size > 0

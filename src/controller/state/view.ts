@@ -28,6 +28,8 @@ import { segmentKey } from '../segments.js';
 import { str } from '../nb/txn.js';
 
 const project = <T extends { project_id: string }>(o: T): string[] => [o.project_id];
+/** Creation order, the order of an unsorted, unpaginated list. */
+const CREATED = { created: (o: { created_at: string; id: string }): string => `${o.created_at} ${o.id}` };
 
 function sameAgents(a: ReadonlyMap<string, Agent>, b: ReadonlyMap<string, Agent>): boolean {
   if (a.size !== b.size) return false;
@@ -43,28 +45,31 @@ export function networkSegmentKey(n: Network): string[] {
 type AnyCollection = Collection<{ readonly id: string }>;
 
 export class View {
-  readonly networks = new Collection<Network>('network', { segment: networkSegmentKey, project });
-  readonly subnets = new Collection<Subnet>('subnet', { network: (s) => [s.network_id], project });
+  readonly networks = new Collection<Network>('network', { segment: networkSegmentKey, project }, CREATED);
+  readonly subnets = new Collection<Subnet>('subnet', { network: (s) => [s.network_id], project }, CREATED);
   readonly ports = new Collection<Port>('port', {
     network: (p) => [p.network_id],
     device: (p) => [p.device_id],
     ip: (p) => p.fixed_ips.map((f) => `${p.network_id}|${f.ip_address}`),
     mac: (p) => [`${p.network_id}|${p.mac_address}`],
+    macaddr: (p) => [p.mac_address],
+    addr: (p) => p.fixed_ips.map((f) => f.ip_address),
+    name: (p) => [p.name],
     subnet: (p) => [...new Set(p.fixed_ips.map((f) => f.subnet_id))],
     sg: (p) => p.security_groups,
     project,
-  });
-  readonly securityGroups = new Collection<SecurityGroup>('security_group', { project, name: (g) => [`${g.project_id}|${g.name}`] });
+  }, CREATED);
+  readonly securityGroups = new Collection<SecurityGroup>('security_group', { project, name: (g) => [`${g.project_id}|${g.name}`] }, CREATED);
   readonly rules = new Collection<SecurityGroupRule>('security_group_rule', {
     sg: (r) => [r.security_group_id], remote: (r) => (r.remote_group_id ? [r.remote_group_id] : []), project,
-  });
+  }, CREATED);
   readonly routers = new Collection<Router>('router', {
     gwNetwork: (r) => (r.external_gateway_info ? [r.external_gateway_info.network_id] : []), project,
-  });
+  }, CREATED);
   readonly floatingips = new Collection<FloatingIp>('floatingip', {
     port: (f) => (f.port_id ? [f.port_id] : []), router: (f) => (f.router_id ? [f.router_id] : []),
     network: (f) => [f.floating_network_id], project,
-  });
+  }, CREATED);
   global: GlobalState = decodeGlobal(undefined);
   /** Row uuid of the neutron_pg_drop Port_Group, once it exists. */
   dropPg: string | null = null;
