@@ -1,8 +1,10 @@
 /**
  * Test harness for the controller: a controller on a fresh embedded
  * database in a temporary directory, driven through fastify's inject (no
- * sockets), plus a snapshot of the whole northbound database to assert
- * that a refused request changed nothing.
+ * sockets) or, with `http`, over a real HTTP connection on loopback; plus
+ * a snapshot of the whole northbound database and a listing of every
+ * resource through the API, to assert that a refused request changed
+ * nothing.
  */
 import * as fs from 'node:fs';
 import * as os from 'node:os';
@@ -18,6 +20,8 @@ export interface Harness {
   req(method: string, url: string, body?: unknown, headers?: Record<string, string>): Promise<Reply>;
   /** The whole northbound database as text (every table, every row). */
   snapshot(): string;
+  /** Every resource of every kind as the API lists it (as `headers` sees them; default: the noauth admin). */
+  listAll(headers?: Record<string, string>): Promise<string>;
   restart(): Promise<Harness>;
   close(keepDir?: boolean): Promise<void>;
 }
@@ -26,14 +30,26 @@ export function config(ini = ''): ControllerConfig {
   return configFromIni(parseIni(ini));
 }
 
-export async function startHarness(opts: { config?: ControllerConfig; dir?: string; nbListen?: string[]; ownsDir?: boolean } = {}): Promise<Harness> {
+export const LISTED = ['networks', 'subnets', 'ports', 'security-groups', 'security-group-rules', 'routers', 'floatingips', 'agents', 'quotas'];
+
+export interface HarnessOptions {
+  config?: ControllerConfig;
+  dir?: string;
+  nbListen?: string[];
+  ownsDir?: boolean;
+  /** Talk HTTP over a loopback socket instead of fastify's inject. */
+  http?: boolean;
+}
+
+export async function startHarness(opts: HarnessOptions = {}): Promise<Harness> {
   const dir = opts.dir ?? fs.mkdtempSync(path.join(os.tmpdir(), 'weft-ctl-'));
   const ownsDir = opts.ownsDir ?? !opts.dir;
   const cfg = opts.config ?? config();
-  const ctl = await Controller.start({ config: cfg, dir, nbListen: opts.nbListen ?? [], listen: null });
+  const ctl = await Controller.start({ config: cfg, dir, nbListen: opts.nbListen ?? [], listen: opts.http ? '127.0.0.1:0' : null });
   const h: Harness = {
     ctl, dir,
     async req(method, url, body, headers = {}) {
+      if (opts.http) return httpReq(ctl.url!, method, url, body, headers);
       const r = await ctl.app.inject({
         method: method as 'GET', url, headers: { 'content-type': 'application/json', ...headers },
         ...(body === undefined ? {} : { payload: typeof body === 'string' ? body : JSON.stringify(body) }),
@@ -50,6 +66,15 @@ export async function startHarness(opts: { config?: ControllerConfig; dir?: stri
       }
       return JSON.stringify(out);
     },
+    async listAll(headers) {
+      const out: Record<string, unknown> = {};
+      for (const c of LISTED) {
+        const r = await h.req('GET', `/v2.0/${c}`, undefined, headers);
+        if (r.status !== 200) throw new Error(`GET /v2.0/${c}: ${r.status} ${JSON.stringify(r.body)}`);
+        out[c] = r.body;
+      }
+      return JSON.stringify(out);
+    },
     async restart() {
       await ctl.close();
       return startHarness({ ...opts, dir, config: cfg, ownsDir });
@@ -60,6 +85,28 @@ export async function startHarness(opts: { config?: ControllerConfig; dir?: stri
     },
   };
   return h;
+}
+
+async function httpReq(base: string, method: string, url: string, body: unknown, headers: Record<string, string>): Promise<Reply> {
+  const r = await fetch(base + url, {
+    method, headers: { 'content-type': 'application/json', ...headers },
+    ...(body === undefined ? {} : { body: typeof body === 'string' ? body : JSON.stringify(body) }),
+  });
+  const text = await r.text();
+  let parsed: unknown = undefined;
+  try { parsed = text ? JSON.parse(text) : undefined; } catch { parsed = text; }
+  return { status: r.status, body: parsed, headers: Object.fromEntries(r.headers.entries()) };
+}
+
+/** True for Neutron's error body: `{"NeutronError": {type, message, detail}}`. */
+export function isNeutronError(r: Reply): boolean {
+  const e = r.body?.NeutronError;
+  return !!e && typeof e.type === 'string' && typeof e.message === 'string' && typeof e.detail === 'string';
+}
+
+/** The `X-Openstack-Request-Id` every response carries. */
+export function hasRequestId(r: Reply): boolean {
+  return /^req-[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/.test(String(r.headers['x-openstack-request-id'] ?? ''));
 }
 
 /** Headers acting as a (non-admin) project under noauth. */

@@ -16,10 +16,19 @@
  * Ports owned by Neutron (router interfaces and gateways, floating-IP
  * holders) are made by routers.ts and floatingips.ts and cannot be deleted
  * through the port API (409 L3PortInUse), as in Neutron.
+ *
+ * Policy (Neutron's port policy): anyone who can see a network may make a
+ * port on it, but on a network it does not own (a shared one) a project may
+ * not choose the MAC, the fixed IP addresses, port security, address pairs
+ * or a `network:` device owner (403); only an admin changes a MAC. A port's
+ * owner changes it; its network's owner may also see and delete it. A
+ * router-interface port may only name a router of its own project as
+ * device (409 DeviceIDNotOwnedByTenant), so no project can plug into
+ * another's router.
  */
 import { randomUUID } from 'node:crypto';
 import {
-  ApiError, badRequest, conflict, invalidInput, ipExhausted, ipInUse, macInUse, notFound,
+  ApiError, badRequest, conflict, forbidden, invalidInput, ipExhausted, ipInUse, macInUse, notFound,
 } from '../errors.js';
 import {
   type AddressPair, type Context, type FixedIp, type Network, type Port, isNetworkOwned, OWNER_FLOATINGIP,
@@ -102,6 +111,29 @@ export function assignFixedIps(d: Draft, net: Network, req: readonly FixedIpRequ
   return out;
 }
 
+/** The attributes only the network's owner (or an admin) may set on a port (Neutron's port policy). */
+const NET_OWNER_ONLY = ['mac_address', 'port_security_enabled', 'allowed_address_pairs'] as const;
+
+function checkPolicy(ctx: Context, net: Network, body: Body, op: 'create' | 'update'): void {
+  if (ctx.isAdmin) return;
+  if (op === 'update' && body.mac_address !== undefined) throw forbidden('update_port:mac_address');
+  if (owns(ctx, net)) return;
+  for (const k of NET_OWNER_ONLY) if (body[k] !== undefined) throw forbidden(`${op}_port:${k}`);
+  const fixed = body.fixed_ips as FixedIpRequest[] | undefined;
+  if (fixed !== undefined && (op === 'update' || !net.shared)) throw forbidden(`${op}_port:fixed_ips`);
+  if (fixed?.some((f) => f.ip_address !== undefined)) throw forbidden(`${op}_port:fixed_ips:ip_address`);
+  if (typeof body.device_owner === 'string' && body.device_owner.startsWith('network:')) throw forbidden(`${op}_port:device_owner`);
+}
+
+/** A router-interface port names a router of the port's own project, or none that exists (Neutron's device-id check). */
+function checkDevice(d: Draft, ctx: Context, owner: string, deviceId: string, project: string): void {
+  if (ctx.isAdmin || !isRouterOwner(owner) || !deviceId) return;
+  const r = d.routers.get(deviceId);
+  if (r && r.project_id !== project) {
+    throw conflict('DeviceIDNotOwnedByTenant', `The following device_id ${deviceId} is not owned by your tenant or matches another tenants router.`);
+  }
+}
+
 function checkMac(d: Draft, networkId: string, mac: string, self: string | null): void {
   if (d.ports.lookup('mac', `${networkId}|${mac}`).some((p) => p.id !== self)) throw macInUse(networkId, mac);
 }
@@ -132,11 +164,13 @@ function checkSecurity(d: Draft, ctx: Context, p: Port): void {
 
 export function createPort(d: Draft, ctx: Context, body: Body): Port {
   const net = visible(d.networks, 'network', body.network_id as string, ctx, (n) => canSeeNetwork(ctx, n));
+  checkPolicy(ctx, net, body, 'create');
   const std = newStandard(d, ctx, body);
   checkQuota(d, std.project_id, 'port');
   const mac = (body.mac_address as string | undefined) ?? generateMac(d, net.id);
   checkMac(d, net.id, mac, null);
   const owner = (body.device_owner as string | undefined) ?? '';
+  checkDevice(d, ctx, owner, (body.device_id as string | undefined) ?? '', std.project_id);
   const portSecurity = (body.port_security_enabled as boolean | undefined) ?? net.port_security_enabled;
   let sgs = body.security_groups as string[] | undefined;
   if (sgs === undefined) sgs = portSecurity && !isNetworkOwned(owner) ? [ensureDefaultSecurityGroup(d, std.project_id).id] : [];
@@ -184,6 +218,7 @@ export function updatePort(d: Draft, ctx: Context, id: string, body: Body): Port
   const p = owned(d.ports, 'port', id, ctx, (x) => portVisible(d, ctx, x));
   const net = d.networks.get(p.network_id);
   if (!net) throw notFound('network', p.network_id);
+  checkPolicy(ctx, net, body, 'update');
   const changes: Partial<Port> = pick<Port>(body, [...UPDATABLE]);
   if (body.mac_address !== undefined && body.mac_address !== p.mac_address) {
     if (p['binding:host_id']) throw conflict('PortBound', `Unable to complete operation on port ${id}, port is already bound, port type: ovs, old_mac ${p.mac_address}, new_mac ${body.mac_address as string}.`);
@@ -198,6 +233,7 @@ export function updatePort(d: Draft, ctx: Context, id: string, body: Body): Port
   }
   const next = revise(d, p, changes);
   if (next === p) return p;
+  checkDevice(d, ctx, next.device_owner, next.device_id, next.project_id);
   checkSecurity(d, ctx, next);
   if (changes.fixed_ips) {
     const removed = p.fixed_ips.filter((f) => !next.fixed_ips.some((g) => g.ip_address === f.ip_address));
@@ -212,7 +248,7 @@ export function updatePort(d: Draft, ctx: Context, id: string, body: Body): Port
 }
 
 export function deletePort(d: Draft, ctx: Context, id: string): void {
-  const p = owned(d.ports, 'port', id, ctx, (x) => portVisible(d, ctx, x), 'delete_port');
+  const p = visible(d.ports, 'port', id, ctx, (x) => portVisible(d, ctx, x));
   if (isRouterOwner(p.device_owner) || p.device_owner === OWNER_FLOATINGIP) {
     throw new ApiError(409, 'L3PortInUse', `Port ${id} has owner ${p.device_owner} and therefore cannot be deleted directly via the port API.`);
   }

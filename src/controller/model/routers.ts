@@ -9,6 +9,8 @@
  * port the client made; no two interfaces of a router may have
  * overlapping subnets. Removing an interface a floating IP depends on is
  * refused. Extra routes must have a next hop on a connected subnet.
+ * A project routes only its own subnets: one it merely sees (shared,
+ * external) is refused with 400, as in Neutron.
  */
 import { ApiError, badRequest, conflict, forbidden, notFound } from '../errors.js';
 import type { Context, FixedIp, GatewayInfo, HostRoute, Port, Router, Subnet } from './types.js';
@@ -184,6 +186,8 @@ export function addInterface(d: Draft, ctx: Context, id: string, body: Body): In
   if (t.subnet) {
     const s = requireSubnet(d, ctx, t.subnet);
     if (!s.gateway_ip) throw badRequest(`Bad router request: Subnet for router interface must have a gateway IP.`, 'BadRequest');
+    // A shared (or external) subnet is visible to all, but only its owner may route it.
+    if (!owns(ctx, s)) throw badRequest(`Bad router request: Cannot add interface to router because subnet ${s.id} is not owned by project making the request.`, 'BadRequest');
     checkNoOverlap(d, r, [s]);
     const net = d.networks.get(s.network_id)!;
     const fixed: FixedIpRequest[] = [{ subnet_id: s.id, ip_address: s.gateway_ip }];
