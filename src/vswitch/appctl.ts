@@ -16,6 +16,8 @@ import { formatMac, parseMacKey, VLAN_CFI } from './flowkey.js';
 import { xlate, datapathActionsLine } from './xlate.js';
 import type { SystemClock } from '../base/clock.js';
 import { Bond, BOND_BUCKETS } from './bond.js';
+import { Lacp } from './lacp.js';
+import { hashMac } from './bond-hash.js';
 import { parseIpv4, formatIpv4 } from './tunnel.js';
 
 export type CommandResult = { ok: string } | { error: string };
@@ -281,29 +283,48 @@ function trace(sw: Switch, clock: SystemClock, args: string[]): CommandResult {
 
 // ------------------------------------------------------------- bonds, LACP
 
-function allBonds(sw: Switch): { of: Ofproto; bond: Bond }[] {
-  const out: { of: Ofproto; bond: Bond }[] = [];
-  for (const of of sw.bridges.values()) for (const bond of of.bonds.values()) out.push({ of, bond });
-  return out;
+/** The switch's bonds (or LACP objects) in the order OVS lists them, each with its bridge. */
+function ownedBy<T extends { owner: unknown }>(sw: Switch, all: readonly T[]): { of: Ofproto; item: T }[] {
+  const bridges = new Set<unknown>(sw.bridges.values());
+  return all.filter((x) => bridges.has(x.owner)).map((item) => ({ of: item.owner as Ofproto, item }));
+}
+
+/** ovs_scan-style prefix parse of an unsigned decimal ("%u"); null when no digits. */
+function scanUnsigned(text: string): number | null {
+  const m = /^\s*([+-]?)(\d+)/.exec(text);
+  if (!m) return null;
+  const v = Number(BigInt.asUintN(32, BigInt(m[1] === '-' ? `-${m[2]}` : m[2]!)));
+  return v;
+}
+
+/** ovs_scan-style prefix parse of a MAC (six hex fields, each truncated to a byte). */
+function scanMac(text: string): number | null {
+  const m = /^\s*([0-9a-fA-F]+):([0-9a-fA-F]+):([0-9a-fA-F]+):([0-9a-fA-F]+):([0-9a-fA-F]+):([0-9a-fA-F]+)/.exec(text);
+  if (!m) return null;
+  return m.slice(1).reduce((acc, h) => acc * 256 + (parseInt(h.slice(-2), 16) & 0xff), 0);
 }
 
 function bondCommands(sw: Switch, clock: SystemClock): CommandSpec[] {
-  const find = (name: string | undefined) => allBonds(sw).find((b) => b.bond.name === name);
-  const changed = (of: Ofproto): void => of.dpif.invalidate();
+  const bonds = () => ownedBy(sw, Bond.all());
+  const find = (name: string | undefined) => bonds().find((b) => b.item.name === name);
+  const now = (): number => Math.floor(clock.now());
+  const changed = (of: Ofproto): void => { of.dpif.invalidate(); sw.bondsChanged(of); };
+  const lacpShow = (name: string | undefined, render: (l: Lacp) => string): CommandResult => {
+    const list = ownedBy(sw, Lacp.all()).filter((l) => name === undefined || l.item.name === name);
+    if (name !== undefined && list.length === 0) return { error: 'no such lacp object\n' };
+    return { ok: list.map((l) => render(l.item)).join('') };
+  };
   return [
     {
       name: 'bond/list', usage: '', minArgs: 0, maxArgs: 0,
-      handler: () => ({
-        ok: 'bond\ttype\trecircID\tmembers\n' + allBonds(sw).map(({ bond }, i) =>
-          `${bond.name}\t${bond.settings.mode}\t${i}\t${bond.memberNames().join(', ')}\n`).join(''),
-      }),
+      handler: () => ({ ok: 'bond\ttype\trecircID\tmembers\n' + bonds().map((b) => b.item.listRow()).join('') }),
     },
     {
       name: 'bond/show', usage: '[port]', minArgs: 0, maxArgs: 1,
       handler: ([name]) => {
-        const bonds = name === undefined ? allBonds(sw) : [find(name)];
-        if (bonds.some((b) => !b)) return { error: 'no such bond\n' };
-        return { ok: bonds.map((b) => b!.bond.show(formatMac)).join('\n') };
+        const list = name === undefined ? bonds() : [find(name)];
+        if (list.some((b) => !b)) return { error: 'no such bond\n' };
+        return { ok: list.map((b) => b!.item.show(now(), formatMac)).join('') };
       },
     },
     {
@@ -311,11 +332,10 @@ function bondCommands(sw: Switch, clock: SystemClock): CommandSpec[] {
       handler: ([name, member]) => {
         const b = find(name);
         if (!b) return { error: 'no such bond\n' };
-        if (!b.bond.memberNames().includes(member!)) return { error: 'no such member\n' };
-        if (!b.bond.isEnabled(member!)) return { error: 'cannot make disabled member active\n' };
-        b.bond.setActive(member!);
+        const r = b.item.setActiveMember(member!);
+        if ('error' in r) return { error: `${r.error}\n` };
         changed(b.of);
-        return { ok: 'done\n' };
+        return { ok: `${r.ok}\n` };
       },
     },
     ...(['enable', 'disable'] as const).map((verb): CommandSpec => ({
@@ -323,17 +343,21 @@ function bondCommands(sw: Switch, clock: SystemClock): CommandSpec[] {
       handler: ([name, member]) => {
         const b = find(name);
         if (!b) return { error: 'no such bond\n' };
-        if (!b.bond.forceEnabled(member!, verb === 'enable')) return { error: 'no such member\n' };
+        if (!b.item.forceEnable(member!, verb === 'enable')) return { error: 'no such member\n' };
         changed(b.of);
         return { ok: `${verb}d\n` };
       },
     })),
     {
       name: 'bond/hash', usage: 'mac [vlan] [basis]', minArgs: 1, maxArgs: 3,
-      handler: ([mac, vlan, basis]) => {
-        const m = parseMacKey(mac!);
-        if (m === null) return { error: 'invalid mac\n' };
-        return { ok: `${Bond.hash(m, Number(vlan ?? 0), Number(basis ?? 0)) % BOND_BUCKETS}` };
+      handler: ([macText, vlanText, basisText]) => {
+        const vlan = vlanText === undefined ? 0 : scanUnsigned(vlanText);
+        if (vlan === null) return { error: 'invalid vlan\n' };
+        const basis = basisText === undefined ? 0 : scanUnsigned(basisText);
+        if (basis === null) return { error: 'invalid basis\n' };
+        const mac = scanMac(macText!);
+        if (mac === null) return { error: 'invalid mac\n' };
+        return { ok: `${hashMac(mac, vlan & 0xffff, basis) & (BOND_BUCKETS - 1)}` };
       },
     },
     {
@@ -341,28 +365,19 @@ function bondCommands(sw: Switch, clock: SystemClock): CommandSpec[] {
       handler: ([name, hash, member]) => {
         const b = find(name);
         if (!b) return { error: 'no such bond\n' };
-        if (b.bond.settings.mode !== 'balance-slb' && b.bond.settings.mode !== 'balance-tcp') return { error: 'not an SLB or TCP bond\n' };
-        if (!b.bond.migrate(Number(hash), member!)) return { error: 'bad hash or no such member\n' };
+        const r = b.item.migrate(hash!, member!);
+        if ('error' in r) return { error: `${r.error}\n` };
         changed(b.of);
-        return { ok: 'migrated\n' };
+        return { ok: `${r.ok}\n` };
       },
     },
     {
       name: 'lacp/show', usage: '[port]', minArgs: 0, maxArgs: 1,
-      handler: ([name]) => {
-        const list = allBonds(sw).filter((b) => b.bond.lacp && (name === undefined || b.bond.name === name));
-        if (name !== undefined && list.length === 0) return { error: 'no such lacp object\n' };
-        return { ok: list.map((b) => b.bond.lacp!.show(formatMac)).join('') };
-      },
+      handler: ([name]) => lacpShow(name, (l) => l.show(formatMac)),
     },
     {
       name: 'lacp/show-stats', usage: '[port]', minArgs: 0, maxArgs: 1,
-      handler: ([name]) => {
-        const list = allBonds(sw).filter((b) => b.bond.lacp && (name === undefined || b.bond.name === name));
-        if (name !== undefined && list.length === 0) return { error: 'no such lacp object\n' };
-        void clock;
-        return { ok: list.map((b) => b.bond.lacp!.showStats()).join('') };
-      },
+      handler: ([name]) => lacpShow(name, (l) => l.showStats()),
     },
   ];
 }

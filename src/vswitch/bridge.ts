@@ -20,8 +20,7 @@ import type { Clock } from '../base/clock.js';
 import type { BridgeConfig, InterfaceConfig, PortConfig, SwitchConfig } from './config.js';
 import { Dpif } from './dpif.js';
 import { Ofproto, OFPP_LOCAL, type OfPort } from './ofproto.js';
-import { rebuildBundles } from './bundles.js';
-import { decodeLacpdu, encodeLacpdu } from './lacp.js';
+import { rebuildBundles, removeBundles, runBundles, lacpReceive } from './bundles.js';
 import { TunnelTables, TUNNEL_TYPES, parseTunnel, arpSender } from './tunnel.js';
 import { HostTunnels } from './tunnel-host.js';
 import { extractFlowKey } from './flowkey.js';
@@ -63,7 +62,8 @@ interface IfaceState {
 }
 
 const SLOW_PROTOCOLS = 0x8809;
-const LACP_GROUP = 0x0180c2000002;
+/** How often bonds may rebalance: after each round of datapath statistics, as OVS's revalidators provide them. */
+const STATS_ROUND_MS = 500;
 
 const DATAPATHS: Record<string, { type: string; name: string }> = {
   dummy: { type: 'dummy', name: 'ovs-dummy' },
@@ -114,11 +114,10 @@ export class Switch implements XlateRegistry {
       if (of.dpif !== dpif) continue;
       const p = of.portByOdp(key.in_port!);
       if (!p) continue;
-      if (key.dl_type === SLOW_PROTOCOLS && key.dl_dst === LACP_GROUP) {
-        // Slow-protocol frames are consumed by LACP, never switched, and never cached (each one matters).
-        const bond = of.bonds.get(p.portName);
-        if (bond?.lacp && bond.lacp.receive(p.name, decodeLacpdu(frame), now)) this.bondChanged(of);
-        return { actions: [], fields: ['in_port', 'dl_type', 'dl_dst'], effects: [], rules: [], cacheable: false };
+      if (key.dl_type === SLOW_PROTOCOLS && lacpReceive(of, p, frame, now)) {
+        // Slow-protocol frames on LACP ports are consumed by LACP, never switched, and never cached (each one matters).
+        this.bondsChanged(of);
+        return { actions: [], fields: ['in_port', 'dl_type'], effects: [], rules: [], cacheable: false };
       }
       // ARP replies seen by a bridge that owns a tunnel address teach the neighbour table (tnl/neigh).
       let snooped = false;
@@ -199,6 +198,7 @@ export class Switch implements XlateRegistry {
         else this.updateInterface(i);
       }
       rebuildBundles(of, b, (name) => this.ifaces.get(name)?.port ?? null, now);
+      this.runBonds(of, now, false);
     }
     // Tunnel ports on real datapaths may also use the host's UDP stack (when no bridge routes to the remote).
     const hostWanted: { type: 'vxlan' | 'geneve'; port: number }[] = [];
@@ -248,6 +248,7 @@ export class Switch implements XlateRegistry {
     const of = this.bridges.get(name);
     if (!of) return;
     for (const [iname, st] of this.ifaces) if (st.bridge === name) this.removeInterface(iname);
+    removeBundles(of);
     this.bridges.delete(name);
   }
 
@@ -309,33 +310,21 @@ export class Switch implements XlateRegistry {
   }
 
   private onLinkChange(of: Ofproto): void {
-    for (const p of of.ports.values()) {
-      const bond = of.bonds.get(p.portName);
-      if (bond && p.netdev) bond.setCarrier(p.name, p.netdev.linkUp);
-    }
-    this.runBonds(of, this.clock.now());
+    this.runBonds(of, this.clock.now(), false);
     of.dpif.invalidate();
     this.onStatusChange?.();
   }
 
-  private bondChanged(of: Ofproto): void {
-    this.runBonds(of, this.clock.now());
+  /** Something changed a bond or LACP (a received LACPDU, an appctl command): run them now, as OVS's main loop would. */
+  bondsChanged(of: Ofproto): void {
+    this.runBonds(of, this.clock.now(), false);
   }
 
-  /** Runs LACP and bond state machines; sends due LACPDUs; invalidates cached decisions on change. */
-  private runBonds(of: Ofproto, now: number): void {
-    let changed = false;
-    for (const bond of of.bonds.values()) {
-      if (bond.lacp) {
-        const r = bond.lacp.run(now);
-        for (const t of r.transmit) {
-          const port = of.portsByName.get(t.member);
-          if (port?.netdev) port.netdev.send([encodeLacpdu(port.netdev.mac, t.pdu)]);
-        }
-      }
-      if (bond.run(now)) changed = true;
-    }
-    if (changed) of.dpif.invalidate();
+  private lastStatsRound = performance.now();
+
+  /** Runs LACP and bond state machines (bundles.ts); invalidates cached decisions on change. */
+  private runBonds(of: Ofproto, now: number, statsRound: boolean): void {
+    if (runBundles(of, now, { rebalance: statsRound })) of.dpif.invalidate();
   }
 
   /** Called when something the status reports changed without a reconfiguration (link state). */
@@ -365,8 +354,11 @@ export class Switch implements XlateRegistry {
   /** Ages out MAC entries; invalidates cached decisions that relied on them. */
   runPeriodic(): void {
     const now = this.clock.now();
+    // Bonds rebalance on the cadence of datapath statistics rounds (real time), whatever time/warp does.
+    const statsRound = performance.now() - this.lastStatsRound >= STATS_ROUND_MS;
+    if (statsRound) this.lastStatsRound = performance.now();
     for (const of of this.bridges.values()) {
-      this.runBonds(of, now);
+      this.runBonds(of, now, statsRound);
       of.fdb.expire(now);   // invalidates the datapath's cache through fdb.onChange when entries go
     }
   }

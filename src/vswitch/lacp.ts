@@ -1,26 +1,42 @@
 /**
- * LACP (IEEE 802.1AX link aggregation control), per bond, after the model
- * Open vSwitch implements in lib/lacp.c.
+ * LACP (IEEE 802.1AX link aggregation control) for one port, with the
+ * behaviour and the appctl output of Open vSwitch's lib/lacp.c, which is the
+ * measure (its LACPDUs, timers and `lacp/show` are what partners and
+ * scripts see).
  *
- * Each member keeps what it last heard from its partner. A received LACPDU
- * makes the member `current` and arms its receive timer (3 transmit periods
- * of our lacp-time: 3 s fast, 90 s slow). When the timer runs out the member
- * becomes `expired`: the partner is no longer trusted to be in sync and is
- * asked to talk fast; if nothing arrives within 3 s more the member is
- * `defaulted`: partner information is cleared.
+ * Per member we keep what the partner last told us (`partner`), what the
+ * partner last said it believes about us (`nttActor`: when that differs from
+ * our actor information in a field the standard cares about, we transmit at
+ * once — "need to transmit"), and two timers:
+ *   - receive: a LACPDU makes the member `current` for 3 transmit periods of
+ *     *our* lacp-time (3 s fast, 90 s slow). When it runs out the member is
+ *     `expired`: the partner is asked to talk fast (its timeout bit is set in
+ *     our copy) and no longer counted as in sync; 3 s later it is
+ *     `defaulted` and its partner information is cleared.
+ *   - transmit: a period that follows the *partner's* timeout bit (1 s when
+ *     it asks for fast, else 30 s).
+ * A new member starts `defaulted`; registering it (or changing its port id,
+ * priority or key) while the bond is active or negotiated makes it
+ * `expired`, so an active end starts talking fast at once.
  *
- * Selection: among members whose partner is known (not defaulted), the one
- * with the best (partner system priority, partner system id, port priority,
- * port id) leads, and the bond is negotiated; members whose partner has the
- * lead's system and key are `attached`. A member may carry traffic only when
- * attached and its partner reports itself in sync. With lacp-fallback-ab,
- * defaulted members stay attached and usable, so a bond whose negotiation
- * failed keeps working (as active-backup).
+ * Selection runs only when something that matters changed (`update`): new
+ * partner information, a member defaulted, added or removed, system id or
+ * priority changed. Among members that are not defaulted, the lead is the
+ * best by (usable, priority), where priority is the (system priority,
+ * system id, port priority, port id) of whichever end of the member's link
+ * has the better system priority; members whose partner has the lead's
+ * system and key are `attached`. A member may carry traffic when attached
+ * and its partner reports itself in sync — or, with lacp-fallback-ab, when
+ * it is defaulted (no lead exists then). An expired member keeps its
+ * attachment until the next selection but loses sync, so it carries
+ * nothing.
  *
- * Pure: methods take `now` and return what to transmit; the caller owns
- * timers and sockets. Actor state bits follow OVS (collecting and
- * distributing are advertised while attached or while nothing is
- * negotiated; aggregation only with more than one member).
+ * The aggregation key of every member is that of the *key member* (the
+ * first registered): its configured key, else its port id.
+ *
+ * Pure: methods take `now` (integer milliseconds) and `run` returns the
+ * LACPDUs to send; the caller owns clocks and devices. LACP objects are
+ * listed by `lacp/show` in creation order (`Lacp.all()`).
  */
 export const LACP_STATE = {
   activity: 0x01, timeout: 0x02, aggregation: 0x04, synchronized: 0x08,
@@ -30,6 +46,12 @@ export const LACP_STATE = {
 export const LACP_FAST_TX_MS = 1000;
 export const LACP_SLOW_TX_MS = 30000;
 const RX_MULTIPLIER = 3;
+/** Bytes of a version 1 LACPDU after the EtherType (802.1AX §6.4.2.3). */
+const LACPDU_LEN = 110;
+const ETH_HEADER = 14;
+const SLOW_PROTOCOLS = 0x8809;
+/** State bits whose change makes us transmit at once (with ids, priorities and key). */
+const NTT_STATE = LACP_STATE.activity | LACP_STATE.timeout | LACP_STATE.synchronized | LACP_STATE.aggregation;
 
 export interface LacpInfo {
   sysId: number;          // 48-bit MAC
@@ -58,8 +80,11 @@ export interface LacpSettings {
 export interface MemberSettings {
   portId: number;
   portPriority: number;
+  /** Configured aggregation key; 0 = the key member's port id. */
   key: number;
 }
+
+export interface LacpTransmit { readonly member: string; readonly pdu: LacpPdu }
 
 type Status = 'current' | 'expired' | 'defaulted';
 
@@ -67,189 +92,276 @@ interface Member {
   readonly name: string;
   settings: MemberSettings;
   status: Status;
-  partner: LacpInfo;
   attached: boolean;
-  carrier: boolean;
-  rxDeadline: number;
-  /** When we last sent; the period follows the partner's timeout bit, re-read every run. */
-  lastTx: number;
-  /** Send at the next run regardless of the period (the partner misreads us). */
-  txNow: boolean;
-  rxBadPdus: number;
+  carrierUp: boolean;
+  partner: LacpInfo;
+  nttActor: LacpInfo;
+  /** Deadlines in ms; 0 = already expired. */
+  txAt: number;
+  rxAt: number;
   rxPdus: number;
+  rxBadPdus: number;
+  rxMarkers: number;
   txPdus: number;
+  linkExpired: number;
+  linkDefaulted: number;
+  carrierChanged: number;
 }
 
-const NO_PARTNER: LacpInfo = Object.freeze({ sysId: 0, sysPriority: 0, portId: 0, portPriority: 0, key: 0, state: 0 });
+const NO_INFO: LacpInfo = Object.freeze({ sysId: 0, sysPriority: 0, portId: 0, portPriority: 0, key: 0, state: 0 });
 
 export class Lacp {
-  private readonly members = new Map<string, Member>();
-  negotiated = false;
-
-  constructor(public settings: LacpSettings) {}
-
-  /** Adds or updates a member; a new member starts expired, as if its partner had just gone quiet. */
-  configureMember(name: string, s: MemberSettings, now: number): void {
-    const m = this.members.get(name);
-    if (m) { m.settings = s; return; }
-    this.members.set(name, {
-      name, settings: s, status: 'expired', partner: { ...NO_PARTNER }, attached: false, carrier: true,
-      // A new member is as if its partner had just gone quiet: expired, then defaulted after 3 s.
-      rxDeadline: now + RX_MULTIPLIER * LACP_FAST_TX_MS, lastTx: -Infinity, txNow: true, rxBadPdus: 0, rxPdus: 0, txPdus: 0,
-    });
-    this.select();
+  private static readonly registry: Lacp[] = [];
+  /** Every live LACP object, in creation order (the order `lacp/show` lists them). */
+  static all(): readonly Lacp[] {
+    return Lacp.registry;
   }
 
-  removeMember(name: string): void {
+  private readonly members = new Map<string, Member>();
+  private keyMember: Member | null = null;
+  private update = false;
+  negotiated = false;
+  private s!: LacpSettings;
+
+  /** `owner` identifies the bridge, so several switches in one process list only their own. */
+  constructor(settings: LacpSettings, readonly owner: unknown = null) {
+    this.configure(settings);
+    Lacp.registry.push(this);
+  }
+
+  /** Forgets this object (its port left LACP or went away). */
+  destroy(): void {
+    const i = Lacp.registry.indexOf(this);
+    if (i >= 0) Lacp.registry.splice(i, 1);
+  }
+
+  get settings(): Readonly<LacpSettings> {
+    return this.s;
+  }
+
+  get name(): string {
+    return this.s.name;
+  }
+
+  configure(s: LacpSettings): void {
+    const old = this.s as LacpSettings | undefined;
+    if (!old || old.sysId !== s.sysId || old.sysPriority !== s.sysPriority || old.fallbackAb !== s.fallbackAb) this.update = true;
+    this.s = { ...s };
+  }
+
+  /** Adds a member, or updates its settings (a change re-expires it on an active or negotiated end). */
+  registerMember(name: string, s: MemberSettings, now: number): void {
+    let m = this.members.get(name);
+    if (!m) {
+      m = {
+        name, settings: { portId: 0, portPriority: 0, key: 0 }, status: 'defaulted', attached: false, carrierUp: false,
+        partner: { ...NO_INFO }, nttActor: { ...NO_INFO }, txAt: 0, rxAt: 0,
+        rxPdus: 0, rxBadPdus: 0, rxMarkers: 0, txPdus: 0, linkExpired: 0, linkDefaulted: 0, carrierChanged: 0,
+      };
+      this.members.set(name, m);
+      this.setDefaulted(m);
+      this.keyMember ??= m;
+    }
+    const o = m.settings;
+    if (o.portId !== s.portId || o.portPriority !== s.portPriority || o.key !== s.key) {
+      m.settings = { ...s };
+      this.update = true;
+      if (this.s.active || this.negotiated) this.setExpired(m, now);
+    }
+  }
+
+  unregisterMember(name: string): void {
+    const m = this.members.get(name);
+    if (!m) return;
     this.members.delete(name);
-    this.select();
+    this.update = true;
+    if (this.keyMember === m) this.keyMember = this.members.values().next().value ?? null;
   }
 
   memberNames(): string[] {
     return [...this.members.keys()];
   }
 
-  setCarrier(name: string, up: boolean): void {
+  /** The member's carrier changed (devices that report carrier resets only). */
+  carrierChanged(name: string, up: boolean, now: number): void {
     const m = this.members.get(name);
-    if (!m || m.carrier === up) return;
-    m.carrier = up;
-    if (!up) { m.status = 'defaulted'; m.partner = { ...NO_PARTNER }; }
-    this.select();
+    if (!m) return;
+    if (m.status === 'current' || this.s.active) this.setExpired(m, now);
+    if (m.carrierUp !== up) { m.carrierUp = up; m.carrierChanged++; }
   }
 
-  private rxTimeout(): number {
-    return RX_MULTIPLIER * (this.settings.fast ? LACP_FAST_TX_MS : LACP_SLOW_TX_MS);
-  }
-
-  /** Processes a received LACPDU; returns true if the member's usability may have changed. */
-  receive(name: string, pdu: LacpPdu | null, now: number): boolean {
+  /**
+   * Processes a Slow Protocols frame received on `name` (Ethernet header
+   * included). Returns whether the member may now be enabled.
+   */
+  processPacket(name: string, frame: Buffer, now: number): boolean {
     const m = this.members.get(name);
     if (!m) return false;
-    if (!pdu) { m.rxBadPdus++; return false; }
     m.rxPdus++;
-    const before = this.snapshot();
+    const parsed = parseLacpFrame(frame);
+    if (parsed === 'marker') { m.rxMarkers++; return false; }
+    if (parsed === null) { m.rxBadPdus++; return false; }
+    // A PDU that arrives while the carrier is still reported down is not trusted.
+    if (!m.carrierUp) return false;
     m.status = 'current';
-    m.partner = { ...pdu.actor };
-    m.rxDeadline = now + this.rxTimeout();
-    // A partner that does not hear us correctly, or wants fast updates, gets an answer soon.
-    const us = this.actorInfo(m);
-    if (pdu.partner.state !== us.state || pdu.partner.portId !== us.portId || pdu.partner.sysId !== us.sysId) m.txNow = true;
-    this.select();
-    return before !== this.snapshot();
+    m.rxAt = now + RX_MULTIPLIER * (this.s.fast ? LACP_FAST_TX_MS : LACP_SLOW_TX_MS);
+    m.nttActor = parsed.partner;
+    if (!sameInfo(m.partner, parsed.actor)) {
+      this.update = true;
+      m.partner = parsed.actor;
+    }
+    return this.memberMayEnable(m);
   }
 
-  /** Advances timers; returns the PDUs to send now and whether usability changed. */
-  run(now: number): { transmit: { member: string; pdu: LacpPdu }[]; changed: boolean } {
-    const before = this.snapshot();
+  /** Advances timers, re-selects if needed, and returns the LACPDUs due now. */
+  run(now: number): LacpTransmit[] {
     for (const m of this.members.values()) {
-      if (m.carrier && now >= m.rxDeadline) {
-        if (m.status === 'current') {
-          // Ask the partner to talk fast, and stop trusting that it is in sync.
-          m.status = 'expired';
-          m.partner = { ...m.partner, state: (m.partner.state | LACP_STATE.timeout) & ~LACP_STATE.synchronized };
-          m.rxDeadline = now + RX_MULTIPLIER * LACP_FAST_TX_MS;
-        } else if (m.status === 'expired') {
-          m.status = 'defaulted';
-          m.partner = { ...NO_PARTNER };
-        }
-      }
+      if (now < m.rxAt) continue;
+      if (m.status === 'current') { this.setExpired(m, now); m.linkExpired++; }
+      else if (m.status === 'expired') { this.setDefaulted(m); m.linkDefaulted++; }
     }
-    this.select();
-    const transmit: { member: string; pdu: LacpPdu }[] = [];
+    if (this.update) this.select();
+    const out: LacpTransmit[] = [];
     for (const m of this.members.values()) {
-      if (!m.carrier) continue;
-      // A passive actor speaks only once it has heard an active partner.
-      if (!this.settings.active && !(m.partner.state & LACP_STATE.activity)) continue;
-      const period = m.partner.state & LACP_STATE.timeout ? LACP_FAST_TX_MS : LACP_SLOW_TX_MS;
-      if (!m.txNow && now < m.lastTx + period) continue;
-      m.txNow = false;
-      m.lastTx = now;
+      if (!this.mayTransmit(m)) continue;
+      const actor = this.actorInfo(m);
+      if (now < m.txAt && nttEqual(actor, m.nttActor)) continue;
+      m.nttActor = actor;
       m.txPdus++;
-      transmit.push({ member: m.name, pdu: { actor: this.actorInfo(m), partner: { ...m.partner } } });
+      m.txAt = now + (m.partner.state & LACP_STATE.timeout ? LACP_FAST_TX_MS : LACP_SLOW_TX_MS);
+      out.push({ member: m.name, pdu: { actor, partner: { ...m.partner } } });
     }
-    return { transmit, changed: before !== this.snapshot() };
+    return out;
   }
 
-  /** Earliest time `run` has something to do. */
+  /** Earliest time `run` has a timer to serve. */
   nextWake(): number {
     let t = Infinity;
     for (const m of this.members.values()) {
-      const period = m.partner.state & LACP_STATE.timeout ? LACP_FAST_TX_MS : LACP_SLOW_TX_MS;
-      t = Math.min(t, m.txNow ? 0 : m.lastTx + period, m.status === 'defaulted' ? Infinity : m.rxDeadline);
+      if (this.mayTransmit(m)) t = Math.min(t, m.txAt);
+      if (m.status !== 'defaulted') t = Math.min(t, m.rxAt);
     }
     return t;
   }
 
+  /** Whether the member may carry traffic; asked only while its carrier is up (which it then records). */
   mayEnable(name: string): boolean {
     const m = this.members.get(name);
-    if (!m || !m.carrier) return false;
-    const inSync = (m.partner.state & LACP_STATE.synchronized) !== 0;
-    return m.attached && (inSync || (this.settings.fallbackAb && m.status === 'defaulted'));
+    if (!m) return false;
+    m.carrierUp = true;
+    return this.memberMayEnable(m);
   }
 
-  /** The bond's LACP status as bond/show prints it. */
+  isCurrent(name: string): boolean {
+    const m = this.members.get(name);
+    return m ? m.status !== 'defaulted' : false;
+  }
+
   status(): 'negotiated' | 'configured' {
     return this.negotiated ? 'negotiated' : 'configured';
   }
 
-  /** The bond's aggregation key: that of the lowest-numbered member (OVS shows one key per bond). */
-  get key(): number {
-    const ms = [...this.members.values()].sort((a, b) => a.settings.portId - b.settings.portId);
-    return ms[0]?.settings.key ?? 0;
+  /** The aggregation key all members advertise. */
+  get key(): number | null {
+    const k = this.keyMember;
+    return k ? k.settings.key || k.settings.portId : null;
   }
 
+  private memberMayEnable(m: Member): boolean {
+    return m.attached && ((m.partner.state & LACP_STATE.synchronized) !== 0 || (this.s.fallbackAb && m.status === 'defaulted'));
+  }
+
+  private mayTransmit(m: Member): boolean {
+    return m.carrierUp && (this.s.active || m.status !== 'defaulted');
+  }
+
+  private setDefaulted(m: Member): void {
+    m.partner = { ...NO_INFO };
+    m.status = 'defaulted';
+    this.update = true;
+  }
+
+  private setExpired(m: Member, now: number): void {
+    m.status = 'expired';
+    m.partner = { ...m.partner, state: (m.partner.state | LACP_STATE.timeout) & ~LACP_STATE.synchronized };
+    m.rxAt = now + RX_MULTIPLIER * LACP_FAST_TX_MS;
+  }
+
+  /** Chooses the lead member and which members are attached (see the essay). */
   private select(): void {
-    let lead: Member | undefined;
+    this.update = false;
+    // A member that is current and attached already: only partners of the same system may join it.
+    let leadCurrent: Member | null = null;
+    let leadPri: number[] = [];
+    for (const m of this.members.values()) {
+      if (m.status !== 'current' || !m.attached) continue;
+      const pri = this.priority(m);
+      if (!leadCurrent || comparePri(pri, leadPri) < 0) { leadCurrent = m; leadPri = pri; }
+    }
+    let lead: Member | null = leadCurrent;
+    let leadEnable = leadCurrent !== null;
     for (const m of this.members.values()) {
       m.attached = false;
-      if (!m.carrier) continue;
-      if (m.partner.sysId === this.settings.sysId && m.partner.sysId !== 0) continue;   // looped back to ourselves
-      if (m.status === 'defaulted') { m.attached = this.settings.fallbackAb; continue; }
-      m.attached = true;
-      if (!lead || better(m, lead)) lead = m;
+      if (m.partner.sysId === this.s.sysId) continue;   // looped back to ourselves
+      if (m.status === 'defaulted') { m.attached = this.s.fallbackAb; continue; }
+      const pri = this.priority(m);
+      const enable = this.memberMayEnable(m);
+      if (!leadCurrent || m.partner.sysId === leadCurrent.partner.sysId) m.attached = true;
+      if (m.attached && (!lead || (enable && !leadEnable) || (enable === leadEnable && comparePri(pri, leadPri) < 0))) {
+        lead = m; leadEnable = enable; leadPri = pri;
+      }
     }
-    this.negotiated = lead !== undefined;
+    this.negotiated = lead !== null;
     if (!lead) return;
     for (const m of this.members.values()) {
-      if (m.partner.sysId !== lead.partner.sysId || m.partner.key !== lead.partner.key) m.attached = false;
+      if ((this.s.fallbackAb && m.status === 'defaulted') || m.partner.key !== lead.partner.key || m.partner.sysId !== lead.partner.sysId) {
+        m.attached = false;
+      }
     }
   }
 
-  private snapshot(): string {
-    return [...this.members.values()].map((m) => `${m.name}:${this.mayEnable(m.name)}`).join(',') + `|${this.negotiated}`;
+  /** The link's priority: the better system's (priority, id, port priority, port id); lower is better. */
+  private priority(m: Member): number[] {
+    const ours = this.s.sysPriority, theirs = m.partner.sysPriority;
+    const useActor = ours < theirs || (ours === theirs && this.s.sysId < m.partner.sysId);
+    const i = useActor ? this.actorInfo(m) : m.partner;
+    return [i.sysPriority, i.sysId, i.portPriority, i.portId];
   }
 
-  actorInfo(m: Member): LacpInfo {
-    let state = LACP_STATE.aggregation * Number(this.members.size > 1);
-    if (this.settings.active) state |= LACP_STATE.activity;
-    if (this.settings.fast) state |= LACP_STATE.timeout;
+  private actorInfo(m: Member): LacpInfo {
+    let state = 0;
+    if (this.s.active) state |= LACP_STATE.activity;
+    if (this.s.fast) state |= LACP_STATE.timeout;
     if (m.attached) state |= LACP_STATE.synchronized;
     if (m.status === 'defaulted') state |= LACP_STATE.defaulted;
     if (m.status === 'expired') state |= LACP_STATE.expired;
+    if (this.members.size > 1) state |= LACP_STATE.aggregation;
     if (m.attached || !this.negotiated) state |= LACP_STATE.collecting | LACP_STATE.distributing;
-    return { sysId: this.settings.sysId, sysPriority: this.settings.sysPriority, portId: m.settings.portId, portPriority: m.settings.portPriority, key: m.settings.key, state };
+    return {
+      sysId: this.s.sysId, sysPriority: this.s.sysPriority, portId: m.settings.portId,
+      portPriority: m.settings.portPriority, key: this.key ?? 0, state,
+    };
   }
 
-  /** `lacp/show` for this bond. */
+  /** `lacp/show` for this object. */
   show(formatMac: (m: number) => string): string {
-    const s = this.settings;
+    const s = this.s;
     const out = [
       `---- ${s.name} ----`,
       `  status: ${s.active ? 'active' : 'passive'}${this.negotiated ? ' negotiated' : ''}`,
       `  sys_id: ${formatMac(s.sysId)}`,
       `  sys_priority: ${s.sysPriority}`,
-      `  aggregation key: ${this.key}`,
+      `  aggregation key: ${this.key ?? 'none'}`,
       `  lacp_time: ${s.fast ? 'fast' : 'slow'}`,
     ];
-    const members = [...this.members.values()].sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0));
-    for (const m of members) {
+    for (const m of this.sortedMembers()) {
       const a = this.actorInfo(m), p = m.partner;
       out.push(
         '',
         `member: ${m.name}: ${m.status} ${m.attached ? 'attached' : 'detached'}`,
         `  port_id: ${m.settings.portId}`,
         `  port_priority: ${m.settings.portPriority}`,
-        `  may_enable: ${this.mayEnable(m.name)}`,
+        `  may_enable: ${this.memberMayEnable(m)}`,
         '',
         `  actor sys_id: ${formatMac(a.sysId)}`,
         `  actor sys_priority: ${a.sysPriority}`,
@@ -269,36 +381,48 @@ export class Lacp {
     return out.join('\n') + '\n';
   }
 
-  /** `lacp/show-stats` for this bond. */
+  /** `lacp/show-stats` for this object. */
   showStats(): string {
-    const out = [`---- ${this.settings.name} statistics ----`];
-    for (const m of [...this.members.values()].sort((a, b) => (a.name < b.name ? -1 : 1))) {
+    const out = [`---- ${this.s.name} statistics ----`];
+    for (const m of this.sortedMembers()) {
       out.push('', `member: ${m.name}:`, `  TX PDUs: ${m.txPdus}`, `  RX PDUs: ${m.rxPdus}`, `  RX Bad PDUs: ${m.rxBadPdus}`,
-        `  RX Marker Request PDUs: 0`, `  Link Expired: 0`, `  Link Defaulted: 0`, `  Carrier Status Changed: 0`);
+        `  RX Marker Request PDUs: ${m.rxMarkers}`, `  Link Expired: ${m.linkExpired}`, `  Link Defaulted: ${m.linkDefaulted}`,
+        `  Carrier Status Changed: ${m.carrierChanged}`);
     }
     return out.join('\n') + '\n';
   }
+
+  private sortedMembers(): Member[] {
+    return [...this.members.values()].sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0));
+  }
 }
 
-function better(a: Member, b: Member): boolean {
-  const ka = [a.partner.sysPriority, a.partner.sysId, a.settings.portPriority, a.settings.portId];
-  const kb = [b.partner.sysPriority, b.partner.sysId, b.settings.portPriority, b.settings.portId];
-  for (let i = 0; i < ka.length; i++) if (ka[i] !== kb[i]) return ka[i]! < kb[i]!;
-  return false;
+function sameInfo(a: LacpInfo, b: LacpInfo): boolean {
+  return a.sysId === b.sysId && a.sysPriority === b.sysPriority && a.portId === b.portId
+    && a.portPriority === b.portPriority && a.key === b.key && a.state === b.state;
+}
+
+function nttEqual(a: LacpInfo, b: LacpInfo): boolean {
+  return ((a.state ^ b.state) & NTT_STATE) === 0 && a.portId === b.portId && a.portPriority === b.portPriority
+    && a.key === b.key && a.sysPriority === b.sysPriority && a.sysId === b.sysId;
+}
+
+function comparePri(a: readonly number[], b: readonly number[]): number {
+  for (let i = 0; i < a.length; i++) if (a[i] !== b[i]) return a[i]! < b[i]! ? -1 : 1;
+  return 0;
 }
 
 function stateWords(state: number): string {
-  const words = Object.entries(LACP_STATE).filter(([, bit]) => state & bit).map(([w]) => w);
-  return words.length ? ' ' + words.join(' ') : '';
+  return Object.entries(LACP_STATE).filter(([, bit]) => state & bit).map(([w]) => ` ${w}`).join('');
 }
 
-/** Encodes an LACPDU frame (IEEE 802.1AX-2008 §5.4.2) from `src` to the Slow Protocols group address. */
+/** Encodes an LACPDU frame (IEEE 802.1AX §6.4.2.3) from `src` to the Slow Protocols group address. */
 export function encodeLacpdu(src: number, pdu: LacpPdu): Buffer {
-  const f = Buffer.alloc(14 + 110);
+  const f = Buffer.alloc(ETH_HEADER + LACPDU_LEN);
   f.writeUIntBE(0x0180c2000002, 0, 6);
   f.writeUIntBE(src, 6, 6);
-  f.writeUInt16BE(0x8809, 12);
-  let o = 14;
+  f.writeUInt16BE(SLOW_PROTOCOLS, 12);
+  let o = ETH_HEADER;
   f[o++] = 1;   // subtype: LACP
   f[o++] = 1;   // version
   for (const [tlv, info] of [[1, pdu.actor], [2, pdu.partner]] as const) {
@@ -311,23 +435,31 @@ export function encodeLacpdu(src: number, pdu: LacpPdu): Buffer {
     f[o + 16] = info.state;
     o += 20;
   }
-  f[o] = 3; f[o + 1] = 16; f.writeUInt16BE(0, o + 2);   // collector: max delay 0
-  o += 16;
-  f[o] = 0; f[o + 1] = 0;                              // terminator
+  f[o] = 3; f[o + 1] = 16;   // collector: max delay 0; then terminator and reserved, all zero
   return f;
 }
 
-/** Decodes an LACPDU; null when malformed (counted as an RX bad PDU). */
+/**
+ * Reads a Slow Protocols frame the way Open vSwitch accepts it: 110 bytes
+ * after the Ethernet header, subtype 1 with actor and partner TLVs of type
+ * 1 and 2 and length 20 (the collector and terminator are not checked).
+ * Subtype 2 is a marker PDU; anything else is a bad PDU (null).
+ */
+export function parseLacpFrame(f: Buffer): LacpPdu | 'marker' | null {
+  let l3 = ETH_HEADER;
+  if (f.length >= 18 && (f.readUInt16BE(12) === 0x8100 || f.readUInt16BE(12) === 0x88a8)) l3 = 18;
+  if (f.length < l3 + LACPDU_LEN) return null;
+  if (f[l3] === 2) return 'marker';
+  if (f[l3] !== 1 || f[l3 + 2] !== 1 || f[l3 + 3] !== 20 || f[l3 + 22] !== 2 || f[l3 + 23] !== 20) return null;
+  const info = (o: number): LacpInfo => ({
+    sysPriority: f.readUInt16BE(o), sysId: f.readUIntBE(o + 2, 6), key: f.readUInt16BE(o + 8),
+    portPriority: f.readUInt16BE(o + 10), portId: f.readUInt16BE(o + 12), state: f[o + 14]!,
+  });
+  return { actor: info(l3 + 4), partner: info(l3 + 24) };
+}
+
+/** Decodes an LACPDU frame; null when it is not one Open vSwitch would accept. */
 export function decodeLacpdu(f: Buffer): LacpPdu | null {
-  // Ethernet (14) + subtype, version (2) + actor TLV (20) + partner TLV (20).
-  if (f.length < 14 + 2 + 40 || f.readUInt16BE(12) !== 0x8809 || f[14] !== 1) return null;
-  const info = (o: number, tlv: number): LacpInfo | null => {
-    if (f[o] !== tlv || f[o + 1] !== 20) return null;
-    return {
-      sysPriority: f.readUInt16BE(o + 2), sysId: f.readUIntBE(o + 4, 6), key: f.readUInt16BE(o + 10),
-      portPriority: f.readUInt16BE(o + 12), portId: f.readUInt16BE(o + 14), state: f[o + 16]!,
-    };
-  };
-  const actor = info(16, 1), partner = info(36, 2);
-  return actor && partner ? { actor, partner } : null;
+  const p = parseLacpFrame(f);
+  return p === 'marker' ? null : p;
 }

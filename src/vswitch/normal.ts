@@ -23,6 +23,7 @@
  */
 import { type Fdb, type BundleId, type MacKey, isMulticastMac } from './fdb.js';
 import { type PortVlan, ingressVlan, carriesVlan, egressVid } from './vlan.js';
+import type { RuleCounters } from './megaflow.js';
 
 export interface Bundle {
   readonly id: BundleId;
@@ -30,16 +31,30 @@ export interface Bundle {
   readonly vlan: PortVlan;
   /** OpenFlow port numbers of the member interfaces that may carry traffic now. */
   readonly members: readonly number[];
-  /** For bonds: picks the member a frame leaves on (hashing, active member); absent for plain ports. */
-  readonly selectMember?: (src: MacKey, vlan: number) => number | null;
+  /**
+   * For bonds: picks the member a frame leaves on (hashing, active member); absent for plain ports.
+   * `vid` is the VID the frame carries on this port (0 untagged); `flow` the frame's flow (L3/L4 hashing).
+   */
+  readonly selectMember?: (src: MacKey, vid: number, flow: Readonly<Record<string, number>>) => MemberChoice | null;
   /** For bonds: whether a frame may be received on `member` (active-backup, SLB rules). */
   readonly admits?: (member: number, dst: MacKey, srcLearnedElsewhere: boolean) => string | null;
   readonly isBond: boolean;
   readonly floodable: boolean;
 }
 
+/** A bond's choice of member for one frame. */
+export interface MemberChoice {
+  readonly ofport: number;
+  /** Counters the datapath credits for every packet sent this way (the bond's per-bucket load). */
+  readonly counters?: RuleCounters;
+  /** Flow fields the choice depended on beyond the L2 ones NORMAL examines (balance-tcp hashes L3/L4). */
+  readonly fields?: readonly string[];
+}
+
 export interface NormalFrame {
   readonly inBundle: Bundle;
+  /** The whole flow, for bonds that hash more than L2. */
+  readonly flow?: Readonly<Record<string, number>>;
   readonly inMember: number;
   /** VID of the frame's 802.1Q tag, 0 when untagged or priority-tagged. */
   readonly vid: number;
@@ -52,6 +67,8 @@ export interface NormalOutput {
   readonly ofport: number;
   /** VID to transmit with, 0 = untagged. */
   readonly vid: number;
+  readonly counters?: RuleCounters;
+  readonly fields?: readonly string[];
 }
 
 export interface NormalResult {
@@ -112,7 +129,7 @@ export function normal(f: NormalFrame, env: NormalEnv): NormalResult {
         return { outputs: [], vlan, learn, drop: 'learned port is input port, dropping', notes };
       }
       notes.push(`forwarding to learned port`);
-      const o = outputTo(out, vlan, f.dlSrc);
+      const o = outputTo(out, vlan, f);
       return { outputs: o ? [o] : [], vlan, learn, notes, ...(o ? {} : { drop: 'learned port has no usable member' }) };
     }
     notes.push('no learned MAC for destination, flooding');
@@ -123,15 +140,19 @@ export function normal(f: NormalFrame, env: NormalEnv): NormalResult {
   const outputs: NormalOutput[] = [];
   for (const b of env.bundles) {
     if (b.id === inb.id || !b.floodable || !carriesVlan(b.vlan, vlan)) continue;
-    const o = outputTo(b, vlan, f.dlSrc);
+    const o = outputTo(b, vlan, f);
     if (o) outputs.push(o);
   }
   return { outputs, vlan, learn, notes };
 }
 
-function outputTo(b: Bundle, vlan: number, src: MacKey): NormalOutput | null {
+function outputTo(b: Bundle, vlan: number, f: NormalFrame): NormalOutput | null {
   if (!carriesVlan(b.vlan, vlan)) return null;
-  const ofport = b.selectMember ? b.selectMember(src, vlan) : b.members[0];
-  if (ofport === undefined || ofport === null) return null;
-  return { bundle: b, ofport, vid: egressVid(b.vlan, vlan) };
+  const vid = egressVid(b.vlan, vlan);
+  if (b.selectMember) {
+    const c = b.selectMember(f.dlSrc, vid, f.flow ?? {});
+    return c ? { bundle: b, ofport: c.ofport, vid, counters: c.counters, fields: c.fields } : null;
+  }
+  const ofport = b.members[0];
+  return ofport === undefined ? null : { bundle: b, ofport, vid };
 }

@@ -486,7 +486,7 @@ function doNormal(ctx: Ctx, of: Ofproto, inOfport: number, flow: Record<string, 
   const vid = tci & VLAN_CFI ? tci & 0xfff : 0;
   const pcp = tci & VLAN_CFI ? (tci >> 13) & 7 : 0;
   const res = normal(
-    { inBundle, inMember: inOfport, vid, dlSrc: flow.dl_src ?? 0, dlDst: flow.dl_dst ?? 0 },
+    { inBundle, inMember: inOfport, vid, dlSrc: flow.dl_src ?? 0, dlDst: flow.dl_dst ?? 0, flow },
     {
       bundles: of.bundles.values(), fdb: of.fdb, now: ctx.in0.now, mayLearn: ctx.in0.mayLearn,
       forwardBpdu: of.settings.forwardBpdu, bundleById: (id) => of.bundles.get(id),
@@ -508,6 +508,11 @@ function doNormal(ctx: Ctx, of: Ofproto, inOfport: number, flow: Record<string, 
     return;
   }
   for (const n of res.notes) ctx.line(indent, `-> ${n}`);
+  // Bond outputs: the bucket's load counters ride on the megaflow; L3/L4-hashing bonds widen its match.
+  for (const o of res.outputs) {
+    if (o.counters) ctx.rules.push(o.counters);
+    for (const fld of o.fields ?? []) ctx.fields.add(fld);
+  }
   // Group outputs by the tag they need, starting with the packet's current one, to keep the action list short.
   const wanted = res.outputs.map((o) => ({ o, tci: o.vid === 0 ? 0 : (pcp << 13) | VLAN_CFI | o.vid }));
   wanted.sort((a, b) => Number(b.tci === ctx.committedTci) - Number(a.tci === ctx.committedTci) || a.tci - b.tci);
