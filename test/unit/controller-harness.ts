@@ -9,6 +9,7 @@
 import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
+import fc from 'fast-check';
 import { Controller } from '../../src/controller/service.js';
 import { configFromIni, parseIni, type ControllerConfig } from '../../src/controller/config.js';
 
@@ -107,6 +108,24 @@ export function isNeutronError(r: Reply): boolean {
 /** The `X-Openstack-Request-Id` every response carries. */
 export function hasRequestId(r: Reply): boolean {
   return /^req-[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/.test(String(r.headers['x-openstack-request-id'] ?? ''));
+}
+
+/** Configuration lifting every quota (tests that make many resources). */
+export const NO_QUOTAS = '[quotas]\n' + ['network', 'subnet', 'port', 'router', 'floatingip', 'security_group', 'security_group_rule']
+  .map((r) => `quota_${r} = -1\n`).join('');
+
+/**
+ * Runs a fast-check property, rethrowing a failure with the failing
+ * assertion's own message (fast-check keeps it in `cause`, which the test
+ * reporter does not print).
+ */
+export async function checkProperty<Ts extends [unknown, ...unknown[]]>(prop: fc.IAsyncPropertyWithHooks<Ts>, params: fc.Parameters<Ts>): Promise<void> {
+  try {
+    await fc.assert(prop, params);
+  } catch (e) {
+    const cause = (e as { cause?: unknown }).cause;
+    throw new Error(`${(e as Error).message}\n${cause instanceof Error ? cause.message : String(cause ?? '')}`);
+  }
 }
 
 /** Headers acting as a (non-admin) project under noauth. */

@@ -8,14 +8,15 @@
  *   - every body is parsed as JSON whatever the Content-Type says (as
  *     Neutron's webob does), and malformed JSON is a 400, not a crash;
  *   - every error is a NeutronError with the right status; framework errors
- *     (body too large, bad URL encoding) keep their 4xx status; an
+ *     (body too large, bad URL encoding, an over-long path segment) keep
+ *     their 4xx status, even those the router answers before any hook; an
  *     unreachable northbound database is 503. Anything unexpected is logged
  *     and answered 500 with Neutron's generic message: tests treat it as a
  *     bug.
  *   - the identity of the caller is settled before any handler runs
  *     (auth.ts); identity and discovery routes need no token.
  */
-import Fastify, { type FastifyInstance, type FastifyRequest } from 'fastify';
+import Fastify, { type FastifyInstance, type FastifyReply, type FastifyRequest } from 'fastify';
 import { randomUUID } from 'node:crypto';
 import { ApiError, badRequest, routeNotFound } from '../errors.js';
 import { StoreUnavailableError } from '../nb/store.js';
@@ -45,6 +46,13 @@ export function buildApp(s: Services, opts: AppOptions = {}): FastifyInstance {
     genReqId: () => `req-${randomUUID()}`,
     requestIdHeader: false,
     routerOptions: { maxParamLength: 500, ignoreTrailingSlash: true, ignoreDuplicateSlashes: true },
+    // Requests the router itself refuses (a path that is not valid URL encoding, a path segment
+    // past maxParamLength) never reach the hooks: answer them here, in the same vocabulary.
+    frameworkErrors: (err, req, reply) => {
+      const status = typeof err.statusCode === 'number' && err.statusCode >= 400 && err.statusCode < 500 ? err.statusCode : 400;
+      const e = new ApiError(status, status === 414 ? 'HTTPRequestURITooLong' : 'HTTPBadRequest', `Malformed request URL: ${err.message}`);
+      void (reply as unknown as FastifyReply).code(status).header('X-Openstack-Request-Id', req.id).type('application/json').send(e.toJSON());
+    },
   });
 
   app.removeAllContentTypeParsers();

@@ -135,6 +135,9 @@ export function registerCrud<T extends { id: string; revision_number?: number }>
 
   app.get(base, async (req, reply) => {
     const ctx = ctxOf(req);
+    // A query that will be refused must not make the default security group on its way.
+    compileFilters(def, req.query as Query);
+    pageRequest(def, req.query as Query);
     await spec.beforeRead?.(s, ctx);
     await s.view.store.settled();
     const body = listOf(s, spec, ctx, req.query as Query, selfUrl(req));
