@@ -192,6 +192,7 @@ function encodeRouterRows(d: Draft, refs: Refs, b: TxnBuilder, id: string): void
     interfaces: ports.filter((p) => p.device_owner === OWNER_ROUTER_INTERFACE).map((p) => routerPort(d, p)),
     gateway: gwPort && gwPort.device_owner === OWNER_ROUTER_GATEWAY ? routerPort(d, gwPort) : null,
     fips: d.floatingips.lookup('router', id),
+    macOf: (portId) => d.ports.get(portId)?.mac_address ?? '',
   });
   const lr = row ? view.store.table('Logical_Router').get(row) : undefined;
   const cols: Record<string, unknown> = encodeRouter(r);

@@ -4,7 +4,8 @@
  * (device_owner network:floatingip, device_id = the floating IP's id), and
  * while it is associated, a `dnat_and_snat` NAT row on the router maps it
  * to the fixed IP (ML2/OVN's mapping, with `neutron:fip_id`,
- * `neutron:fip_port_id`, `neutron:fip_network_id`, `neutron:router_name`).
+ * `neutron:fip_port_id`, `neutron:fip_network_id`, `neutron:router_name`,
+ * `neutron:fip_external_mac`, the internal port as `logical_port`).
  *
  * The NAT row exists only while associated, so the floating IP's own
  * attributes are kept on its address port's LSP under `neutron:fip_*`
@@ -43,16 +44,23 @@ export function encodeFipKeys(f: FloatingIp): Record<string, string> {
   };
 }
 
-/** The router's NAT row for an associated floating IP. */
-export function encodeFipNat(f: FloatingIp): Record<string, unknown> {
+/**
+ * The router's NAT row for an associated floating IP, as ML2/OVN writes it:
+ * stateless, naming the internal port (`logical_port`) and, in
+ * `neutron:fip_external_mac`, the MAC of the port holding the address.
+ */
+export function encodeFipNat(f: FloatingIp, externalMac: string): Record<string, unknown> {
   return {
     type: 'dnat_and_snat',
     external_ip: f.floating_ip_address,
     logical_ip: f.fixed_ip_address ?? '',
+    logical_port: f.port_id ? ['set', [f.port_id]] : ['set', []],
+    options: omap({ stateless: 'true' }),
     external_ids: omap({
       'neutron:fip_id': f.id,
       'neutron:fip_port_id': f.port_id ?? '',
       'neutron:fip_network_id': f.floating_network_id,
+      'neutron:fip_external_mac': externalMac,
       'neutron:revision_number': String(f.revision_number),
       'neutron:router_name': `neutron-${f.router_id}`,
     }),

@@ -3,8 +3,10 @@
  * `neutron-<network id>`, carries the Neutron name, MTU, revision and AZ
  * hints in `external_ids`, and a provider network (flat or VLAN) gets a
  * `localnet` port `provnet-<segment id>` with `options:network_name` set to
- * the physical network and `tag_request` to the VLAN, which is how a
- * chassis' bridge mapping (`physnet:br-ex`) finds its bridge.
+ * the physical network, which is how a chassis' bridge mapping
+ * (`physnet:br-ex`) finds its bridge, and the VLAN in `tag` (as ML2/OVN
+ * writes it) and `tag_request` (where OVN's documentation asks a CMS to put
+ * a localnet port's VLAN; northd copies it to `tag`, so both agree).
  *
  * Attributes the real driver keeps in Neutron's SQL database (shared,
  * router:external, the provider triple, timestamps, …) are kept here under
@@ -76,7 +78,7 @@ export function encodeLocalnet(n: Network): Record<string, unknown> | null {
     type: 'localnet',
     addresses: ['set', ['unknown']],
     options: omap({ network_name: n['provider:physical_network'], mcast_flood: 'false', mcast_flood_reports: 'true' }),
-    ...(type === 'vlan' && n['provider:segmentation_id'] !== null ? { tag_request: n['provider:segmentation_id'] } : {}),
+    ...(type === 'vlan' && n['provider:segmentation_id'] !== null ? { tag: n['provider:segmentation_id'], tag_request: n['provider:segmentation_id'] } : {}),
     external_ids: omap(providerIds(n)),
   };
 }

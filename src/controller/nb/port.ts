@@ -1,16 +1,24 @@
 /**
  * port <-> Logical_Switch_Port, as ML2/OVN maps it:
  *   - the LSP is named by the port id and sits in its network's switch;
- *   - `addresses` is "MAC IP…" ("router" for a router port, plus "unknown"
- *     when port security is off, so the port also receives unknown
- *     destinations);
- *   - `port_security` lists "MAC IP…" and every allowed address pair, when
- *     port security is on, so the data plane drops spoofed traffic;
+ *   - `port_security`, when port security is on and the port is not
+ *     Neutron's own, is "MAC IP…" with the addresses of allowed address
+ *     pairs on the port's MAC appended, plus one "MAC IP" entry per pair
+ *     with another MAC, so the data plane drops spoofed traffic;
+ *   - `addresses` is "MAC IP…" and the pairs' other MACs ("router" for a
+ *     router port) when the port has port security, a type or DHCP, plus
+ *     "unknown" when it has neither port security nor a type, so it also
+ *     receives unknown destinations (ML2/OVN's _get_port_options, with
+ *     OVN's FDB present);
+ *   - a floating IP's address holder, which ML2/OVN keeps out of OVN
+ *     altogether, is an LSP with no addresses (its row stores the floating
+ *     IP; the router's NAT row is what answers for the address);
  *   - `dhcpv4_options`/`dhcpv6_options` point at the DHCP_Options of the
  *     port's first DHCP-enabled subnet of each family;
  *   - router ports are `type=router` with `options:router-port=lrp-<id>`;
- *   - `options:requested-chassis` carries binding:host_id, so only that
- *     hypervisor binds the port;
+ *   - `options:requested-chassis` carries binding:host_id (empty while
+ *     unbound), so only that hypervisor binds the port, and ports that are
+ *     neither localports nor router ports get `mcast_flood_reports=true`;
  *   - `external_ids` carries ML2/OVN's keys (neutron:cidrs, device_id,
  *     device_owner, network_name = neutron-<net>, port_name, project_id,
  *     revision_number, security_group_ids, host_id, vnic_type, port_fip)
@@ -20,7 +28,7 @@
  * Port_Group (nb/secgroup.ts).
  */
 import {
-  type FloatingIp, type Port, type Subnet, isNetworkOwned, isRouterOwner, OWNER_ROUTER_GATEWAY, OWNER_DHCP,
+  type FloatingIp, type Port, type Subnet, isNetworkOwned, isRouterOwner, OWNER_ROUTER_GATEWAY, OWNER_DHCP, OWNER_FLOATINGIP,
 } from '../model/types.js';
 import { ExtIds, bstr, decodeStandard, encodeStandard, isObjectList, UUID_NAME_RE, NEUTRON_NAME_RE } from './extids.js';
 import { type Ref, omap, optBool, refJson, smap, str } from './txn.js';
@@ -72,22 +80,34 @@ function lspType(p: Port): string {
   return '';
 }
 
+/** `port_security` and the extra MACs of `addresses` (ML2/OVN's _get_allowed_addresses_from_port). */
+function allowedAddresses(p: Port, macIps: string): { portSecurity: string[]; otherMacs: string[] } {
+  if (!p.port_security_enabled || isNetworkOwned(p.device_owner)) return { portSecurity: [], otherMacs: [] };
+  let own = macIps;
+  const others: string[] = [], macs: string[] = [];
+  for (const a of p.allowed_address_pairs) {
+    if (a.mac_address === p.mac_address) { own += ` ${a.ip_address}`; continue; }
+    const entry = `${a.mac_address} ${a.ip_address}`;
+    if (!others.includes(entry)) others.push(entry);
+    if (!macs.includes(a.mac_address)) macs.push(a.mac_address);
+  }
+  return { portSecurity: [...others, own], otherMacs: macs };
+}
+
 /** The Logical_Switch_Port columns the controller owns (never `up`, `tag`, `dynamic_addresses`). */
 export function encodePort(p: Port, ctx: PortEncodeContext): Record<string, unknown> {
   const type = lspType(p);
   const ips = p.fixed_ips.map((f) => f.ip_address);
   const macIps = [p.mac_address, ...ips].join(' ');
   const owned = isNetworkOwned(p.device_owner);
-  const addresses = type === 'router' ? ['router'] : [macIps, ...(!p.port_security_enabled && !owned ? ['unknown'] : [])];
-  const portSecurity = p.port_security_enabled && !owned
-    ? [macIps, ...p.allowed_address_pairs.map((a) => `${a.mac_address} ${a.ip_address}`)]
-    : [];
+  const { portSecurity, otherMacs } = allowedAddresses(p, macIps);
   const options: Record<string, string> = {};
   if (type === 'router') {
     options['router-port'] = lrpName(p.id);
     if (p.device_owner === OWNER_ROUTER_GATEWAY) options['nat-addresses'] = 'router';
-  } else if (p['binding:host_id']) {
+  } else {
     options['requested-chassis'] = p['binding:host_id'];
+    if (type !== 'localport') options.mcast_flood_reports = 'true';
   }
   let dhcp4: Ref | null = null, dhcp6: Ref | null = null;
   const cidrs: string[] = [];
@@ -98,6 +118,13 @@ export function encodePort(p: Port, ctx: PortEncodeContext): Record<string, unkn
     if (owned || !servesDhcp(s)) continue;
     if (s.ip_version === 4 && !dhcp4) dhcp4 = ctx.dhcpRef(s.id);
     if (s.ip_version === 6 && !dhcp6) dhcp6 = ctx.dhcpRef(s.id);
+  }
+  let addresses: string[];
+  if (type === 'router') addresses = ['router'];
+  else if (p.device_owner === OWNER_FLOATINGIP) addresses = [];
+  else {
+    addresses = portSecurity.length || type || dhcp4 || dhcp6 ? [macIps, ...otherMacs] : [];
+    if (!portSecurity.length && !type) addresses.push('unknown');
   }
   return {
     name: p.id,

@@ -68,6 +68,8 @@ export interface RouterParts {
   readonly interfaces: readonly RouterPort[];
   readonly gateway: RouterPort | null;
   readonly fips: readonly FloatingIp[];
+  /** The MAC of a port (a floating IP's address holder). */
+  macOf(portId: string): string;
 }
 
 export interface RouterChildren {
@@ -141,7 +143,7 @@ export function routerChildren(r: Router, parts: RouterParts): RouterChildren {
   }
   for (const f of parts.fips) {
     if (!f.fixed_ip_address) continue;
-    nats.set(`dnat_and_snat ${f.floating_ip_address} ${f.fixed_ip_address}`, encodeFipNat(f));
+    nats.set(`dnat_and_snat ${f.floating_ip_address} ${f.fixed_ip_address}`, encodeFipNat(f, parts.macOf(f.floating_port_id)));
   }
   return { lrps, routes, nats };
 }
