@@ -2,13 +2,15 @@
  * Ports: MAC and fixed-IP assignment, security groups and port security,
  * binding.
  *
- * Fixed IPs (Neutron's ipam_backend_mixin):
+ * Fixed IPs (Neutron's ipam_backend_mixin and pluggable IPAM backend):
  *   - no `fixed_ips` in the request: one address from the first IPv4
- *     subnet with room, one from the first stateful IPv6 subnet, and the
- *     SLAAC address of every auto-address IPv6 subnet;
- *   - `fixed_ips: []`: no address;
- *   - each entry: `subnet_id` alone allocates from that subnet,
- *     `ip_address` alone finds the subnet holding it, both pin the address.
+ *     subnet with room, one from the first stateful IPv6 subnet;
+ *   - `fixed_ips: [...]`: each entry's `subnet_id` alone allocates from
+ *     that subnet, `ip_address` alone finds the subnet holding it, both pin
+ *     the address; `[]` asks for none;
+ *   - either way, the SLAAC address of every auto-address IPv6 subnet not
+ *     named, except on router interfaces (Neutron's implicit
+ *     _get_auto_address_ips).
  * On update, addresses the port keeps stay; only new entries allocate.
  * Every address and MAC is checked against the draft, so concurrent and
  * bulk requests never hand out one twice.
@@ -32,7 +34,7 @@ import {
 } from '../errors.js';
 import {
   type AddressPair, type Context, type FixedIp, type Network, type Port, isNetworkOwned, OWNER_FLOATINGIP,
-  isRouterOwner,
+  OWNER_ROUTER_INTERFACE, isRouterOwner,
 } from './types.js';
 import type { FixedIpRequest } from './attrs.js';
 import type { Draft } from '../state/draft.js';
@@ -52,13 +54,29 @@ function ipUsed(d: Draft, networkId: string, ip: string, self: string | null): b
   return d.ports.lookup('ip', `${networkId}|${ip}`).some((p) => p.id !== self);
 }
 
-/**
- * The fixed IPs of a port on `net`: `req` as sent (undefined: not sent),
- * `keep` the addresses the port already holds (on update).
- */
-export function assignFixedIps(d: Draft, net: Network, req: readonly FixedIpRequest[] | undefined, mac: string,
-  self: string | null, keep: readonly FixedIp[] = []): FixedIp[] {
-  const subnets = d.subnets.lookup('network', net.id).sort((a, b) => a.created_at.localeCompare(b.created_at) || a.id.localeCompare(b.id));
+/** What a port's addresses are assigned from. */
+export interface FixedIpAssignment {
+  readonly net: Network;
+  /** `fixed_ips` as sent; undefined when not sent. */
+  readonly req: readonly FixedIpRequest[] | undefined;
+  /** The port's MAC (SLAAC addresses derive from it). */
+  readonly mac: string;
+  /** The port's own id when it already exists (its addresses are not "in use" against itself). */
+  readonly self: string | null;
+  /** The addresses the port already holds (on update). */
+  readonly keep?: readonly FixedIp[];
+  /** The port's device owner: router interfaces get no implicit SLAAC address. */
+  readonly owner: string;
+}
+
+/** Router interface owners (Neutron's ROUTER_INTERFACE_OWNERS_SNAT): no implicit SLAAC addresses. */
+const NO_AUTO_ADDRESS = new Set([OWNER_ROUTER_INTERFACE, 'network:router_interface_distributed', 'network:ha_router_replicated_interface', 'network:router_centralized_snat']);
+
+/** The fixed IPs of a port (see the module comment for the rules). */
+export function assignFixedIps(d: Draft, a: FixedIpAssignment): FixedIp[] {
+  const { net, req, mac, self } = a;
+  const keep = a.keep ?? [];
+  const subnets = d.subnets.lookup('network', net.id).sort((x, y) => x.created_at.localeCompare(y.created_at) || x.id.localeCompare(y.id));
   const out: FixedIp[] = [];
   const taken = new Set<string>();
   const used = (ip: string): boolean => taken.has(ip) || (ipUsed(d, net.id, ip, self) && !keep.some((k) => k.ip_address === ip));
@@ -73,7 +91,7 @@ export function assignFixedIps(d: Draft, net: Network, req: readonly FixedIpRequ
     const v6 = subnets.filter((s) => s.ip_version === 6);
     let stateful = false;
     for (const s of v6) {
-      if (isAutoAddress(s)) { take(s.id, slaacAddress(s, mac)); continue; }
+      if (isAutoAddress(s)) { if (!NO_AUTO_ADDRESS.has(a.owner)) take(s.id, slaacAddress(s, mac)); continue; }
       if (stateful) continue;
       const ip = allocate(s, used);
       if (ip) { take(s.id, ip); stateful = true; }
@@ -107,6 +125,10 @@ export function assignFixedIps(d: Draft, net: Network, req: readonly FixedIpRequ
     if (taken.has(ip)) throw invalidInput(`Duplicate IP address '${ip}'`);
     if (used(ip)) throw ipInUse(ip, s.id);
     take(s.id, ip);
+  }
+  // As Neutron does, a port also gets its SLAAC address on every auto-address subnet it did not name.
+  if (!NO_AUTO_ADDRESS.has(a.owner)) {
+    for (const s of subnets) if (isAutoAddress(s) && !out.some((f) => f.subnet_id === s.id)) take(s.id, slaacAddress(s, mac));
   }
   return out;
 }
@@ -180,7 +202,7 @@ export function createPort(d: Draft, ctx: Context, body: Body): Port {
     network_id: net.id,
     admin_state_up: (body.admin_state_up as boolean | undefined) ?? true,
     mac_address: mac,
-    fixed_ips: assignFixedIps(d, net, body.fixed_ips as FixedIpRequest[] | undefined, mac, null),
+    fixed_ips: assignFixedIps(d, { net, req: body.fixed_ips as FixedIpRequest[] | undefined, mac, self: null, owner }),
     device_id: (body.device_id as string | undefined) ?? '',
     device_owner: owner,
     security_groups: sgs,
@@ -206,7 +228,7 @@ export function createServicePort(d: Draft, fields: { project_id: string; networ
     security_groups: [], port_security_enabled: false, allowed_address_pairs: [], 'binding:host_id': '',
     'binding:vnic_type': 'normal', 'binding:profile': {}, up: false,
   };
-  p.fixed_ips = assignFixedIps(d, fields.network, fields.fixed_ips, mac, p.id);
+  p.fixed_ips = assignFixedIps(d, { net: fields.network, req: fields.fixed_ips, mac, self: p.id, owner: fields.device_owner });
   d.ports.put(p);
   return p;
 }
@@ -226,7 +248,9 @@ export function updatePort(d: Draft, ctx: Context, id: string, body: Body): Port
     changes.mac_address = body.mac_address as string;
   }
   const mac = changes.mac_address ?? p.mac_address;
-  if (body.fixed_ips !== undefined) changes.fixed_ips = assignFixedIps(d, net, body.fixed_ips as FixedIpRequest[], mac, id, p.fixed_ips);
+  if (body.fixed_ips !== undefined) {
+    changes.fixed_ips = assignFixedIps(d, { net, req: body.fixed_ips as FixedIpRequest[], mac, self: id, keep: p.fixed_ips, owner: (body.device_owner as string | undefined) ?? p.device_owner });
+  }
   if (body.allowed_address_pairs !== undefined) changes.allowed_address_pairs = checkPairs(body.allowed_address_pairs as AddressPair[], mac);
   if (body.port_security_enabled === false && body.security_groups === undefined && p.security_groups.length) {
     throw badRequest('Port security must be enabled and port must have an IP address in order to use security groups.', 'PortSecurityAndIPRequiredForSecurityGroups');
