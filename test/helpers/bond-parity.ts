@@ -22,8 +22,10 @@
  *
  * Steps see these shell helpers (prelude below): `add_br BR MAC [vsctl…]`,
  * `add_bond BR BOND IFACE… [-- column=value…]`, `add_port BR PORT
- * [column=value…]`, `inject IFACE HEX…`, `pkt k=v…` / `pdu k=v…` (frame hex,
- * from the acceptance harness's ovstool), `partner PORT OUR_PORT…` (a
+ * [column=value…]`, `inject IFACE HEX…`, `pkt k=v…` / `udp4 k=v…` / `pdu
+ * k=v…` (frame hex, as the acceptance harness's ovstool builds them; here in
+ * perl, test/helpers/bond-parity-tool.pl, because the steps build hundreds),
+ * `partner PORT OUR_PORT…` (a
  * LACPDU from the simulated switch), `tx_mark`, `tx [--all]` (frames sent
  * since the mark, "iface hex" sorted, then re-mark), `pdus` (our LACPDUs
  * since the mark, decoded), `bondlist`, `settle` (lets the daemon's main
@@ -41,7 +43,7 @@ import * as path from 'node:path';
 import { fileURLToPath } from 'node:url';
 
 export const REPO = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../../..');
-const HLIB = path.join(REPO, 'test/acceptance/ovs/lib');
+const PTOOL = path.join(REPO, 'test/helpers/bond-parity-tool.pl');
 const TOOLS_PATH = `${process.env.PATH ?? '/usr/bin:/bin'}:/usr/sbin:/sbin:/usr/local/sbin`;
 
 export type Impl = 'ovs' | 'weft';
@@ -71,7 +73,7 @@ export interface Difference { readonly step: number; readonly sh: string; readon
 const PRELUDE = `
 ovs-vsctl() { command ovs-vsctl --timeout=20 "$@"; }
 ovs-appctl() { command ovs-appctl --timeout=10 "$@"; }
-ovstool() { python3 -S "$HLIB/ovstool.py" "$@"; }
+tool() { perl "$PTOOL" "$@"; }
 _ofport() { local d=\${1//[^0-9]/}; [ -n "$d" ] && [ $((10#$d)) -gt 0 ] && echo "ofport_request=$((10#$d))"; }
 _record_mac() {
   local i m n
@@ -101,15 +103,16 @@ add_port() {
   ovs-vsctl add-port "$br" "$port" "$@" -- set interface "$port" type=dummy $(_ofport "$port") options:tx_pcap="$T/pcap/$port.pcap" \
     && _record_mac "$port"
 }
-pkt() { ovstool pkt "$@"; }
-pdu() { ovstool lacpdu "$@"; }
+pkt() { tool pkt "$@"; }
+udp4() { tool udp4 "$@"; }
+pdu() { tool lacpdu "$@"; }
 inject() { local i=$1; shift; ovs-appctl netdev-dummy/receive "$i" "$@" > /dev/null; }
 # settle [SECONDS]: lets the daemon's main loop catch up. OVS finishes some state changes (a port's
 # may-enable after LACP moved) only in its next loop iteration, which a request triggers; two requests
 # make sure one came after the change.
-settle() { ovs-appctl version > /dev/null; ovs-appctl version > /dev/null; sleep "\${1:-0.1}"; }
-tx_mark() { ovstool txmark "$T/pcap"; }
-tx() { settle; ovstool txget "$@" "$T/pcap"; ovstool txmark "$T/pcap"; }
+settle() { ovs-appctl version > /dev/null; ovs-appctl version > /dev/null; sleep "\${1:-0.05}"; }
+tx_mark() { tool txmark "$T/pcap"; }
+tx() { settle; tool tx "$@" "$T/pcap"; }
 warp() { local ms; for ms in "$@"; do ovs-appctl time/warp "$ms" > /dev/null; done; settle 0; }
 A=50:54:00:00:00:0a B=50:54:00:00:00:0b C=50:54:00:00:00:0c D=50:54:00:00:00:0d E=50:54:00:00:00:0e F=50:54:00:00:00:0f
 SYNC=activity,timeout,aggregation,synchronized,collecting,distributing
@@ -120,7 +123,7 @@ partner() {
     partner_port=$2 partner_port_prio=65535 partner_state=$SYNC
 }
 # pdus: our LACPDUs since the mark, decoded ("iface actor … | partner …"), one per line.
-pdus() { settle; ovstool txget --all "$T/pcap" | ovstool lacp-decode; ovstool txmark "$T/pcap"; }
+pdus() { settle; tool tx --all "$T/pcap" | tool lacp-decode; }
 # bondlist: bond/list with each bond's members sorted (OVS lists them in pointer-hash order).
 bondlist() {
   ovs-appctl bond/list | { IFS= read -r h; echo "$h"; while IFS=$'\t' read -r n t r m; do
@@ -142,19 +145,19 @@ function schemaPath(): string {
   return path.join(REPO, 'schemas/vswitch.ovsschema');
 }
 
-/** A skip reason when the real Open vSwitch daemons or python3 are missing, else false. */
+/** A skip reason when the real Open vSwitch daemons or perl are missing, else false. */
 export function parityUnavailable(): string | false {
-  const need = ['ovs-vswitchd', 'ovsdb-server', 'ovsdb-tool', 'ovs-vsctl', 'ovs-appctl', 'python3'];
+  const need = ['ovs-vswitchd', 'ovsdb-server', 'ovsdb-tool', 'ovs-vsctl', 'ovs-appctl', 'perl'];
   const missing = need.filter((n) => spawnSync('sh', ['-c', `command -v ${n}`], { env: { ...process.env, PATH: TOOLS_PATH } }).status !== 0);
   return missing.length ? `not installed: ${missing.join(', ')}` : false;
 }
 
 function runShell(sh: string, env: NodeJS.ProcessEnv, cwd: string, timeoutMs: number): Promise<StepOutcome> {
   return new Promise((resolve) => {
-    const child = spawn('bash', ['-c', `source "$T/.prelude"\n${sh}`], { cwd, env, stdio: ['ignore', 'pipe', 'pipe'], detached: true });
+    // One stream for stdout and stderr, so their interleaving is the step's own.
+    const child = spawn('bash', ['-c', `exec 2>&1\nsource "$T/.prelude"\n${sh}`], { cwd, env, stdio: ['ignore', 'pipe', 'ignore'], detached: true });
     let out = '';
     child.stdout.on('data', (d) => { out += d; });
-    child.stderr.on('data', (d) => { out += d; });
     const timer = setTimeout(() => { try { process.kill(-child.pid!, 'SIGKILL'); } catch { /* gone */ } }, timeoutMs);
     child.on('close', (status) => { clearTimeout(timer); resolve({ sh, out, status }); });
   });
@@ -175,7 +178,7 @@ export async function runScenario(sc: Scenario, impl: Impl, keep = false): Promi
   fs.mkdirSync(path.join(dir, 'pcap'));
   fs.writeFileSync(path.join(dir, '.prelude'), PRELUDE);
   const env: NodeJS.ProcessEnv = {
-    ...process.env, PATH: TOOLS_PATH, T: dir, HLIB,
+    ...process.env, PATH: TOOLS_PATH, T: dir, PTOOL,
     OVS_RUNDIR: dir, OVS_LOGDIR: dir, OVS_DBDIR: dir, OVS_SYSCONFDIR: dir, OVS_PKGDATADIR: dir,
   };
   const procs: ChildProcess[] = [];
@@ -196,7 +199,13 @@ export async function runScenario(sc: Scenario, impl: Impl, keep = false): Promi
       && spawnSync('ovs-appctl', ['--timeout=2', 'version'], { env }).status === 0, 15_000);
     const steps: StepOutcome[] = [];
     steps.push(await runShell('ovs-appctl time/stop', env, dir, 10_000));
-    for (const s of sc.steps) steps.push(await runShell(typeof s === 'string' ? s : s.sh, env, dir, 30_000));
+    const t0 = Date.now();
+    for (const s of sc.steps) {
+      const t = Date.now();
+      steps.push(await runShell(typeof s === 'string' ? s : s.sh, env, dir, 30_000));
+      if (process.env.BOND_PARITY_TIMING) process.stderr.write(`${impl} ${sc.name} ${Date.now() - t}ms ${(typeof s === 'string' ? s : s.sh).slice(0, 60)}\n`);
+    }
+    if (process.env.BOND_PARITY_TIMING) process.stderr.write(`${impl} ${sc.name} steps ${Date.now() - t0}ms\n`);
     steps.shift();
     const macs = new Map<string, string>();
     try {
