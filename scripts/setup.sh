@@ -16,6 +16,7 @@ command -v ping       >/dev/null || need_pkgs+=(iputils-ping)
 command -v iperf3     >/dev/null || need_pkgs+=(iperf3)
 command -v ethtool    >/dev/null || need_pkgs+=(ethtool)
 command -v tshark     >/dev/null || need_pkgs+=(tshark)
+command -v tcpdump    >/dev/null || need_pkgs+=(tcpdump)
 # The controller's end-to-end tests drive the real OpenStack CLIs.
 command -v openstack  >/dev/null || need_pkgs+=(python3-openstackclient)
 command -v neutron    >/dev/null || need_pkgs+=(python3-neutronclient)
