@@ -309,8 +309,14 @@ export async function registerScenarios(scenarios: readonly Scenario[]): Promise
       });
       continue;
     }
-    test(`bond parity: ${sc.name}`, { skip, timeout: 90_000 }, async (t) => {
-      const { diffs, dirs } = await compareScenario(sc, keep);
+    test(`bond parity: ${sc.name}`, { skip, timeout: 180_000 }, async (t) => {
+      let { diffs, dirs } = await compareScenario(sc, keep);
+      if (diffs.some((d) => !d.known)) {
+        // ovs-vswitchd finishes some work in real-time rounds (revalidators, its main loop's
+        // wake-ups) that time/stop does not freeze; a difference must show twice to count.
+        t.diagnostic(`first run differed, running again:\n${formatDiffs(sc, diffs.filter((d) => !d.known))}`);
+        ({ diffs, dirs } = await compareScenario(sc, keep));
+      }
       const known = diffs.filter((d) => d.known), real = diffs.filter((d) => !d.known);
       if (known.length) t.diagnostic(`known differences (not bond code):\n${formatDiffs(sc, known)}`);
       if (real.length) throw new Error(`${real.length} step(s) differ from ovs-vswitchd\n${formatDiffs(sc, real)}${keep ? `\n(kept ${dirs.ovs} ${dirs.weft})` : ''}`);
