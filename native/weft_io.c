@@ -293,11 +293,29 @@ static int fix_frame(uint8_t *slot, int n, int vlan_valid, uint16_t tci, uint16_
   return start;
 }
 
-/* recv(fd, isTap, meta: Int32Array) -> Buffer | null */
+/* recv(fd, isTap, meta: Int32Array[, slab: Buffer]) -> Buffer | number | null
+ *
+ * Without a slab: the batch is copied into one new Buffer (meta offsets into
+ * it). With a slab of BATCH * SLOT bytes (owned by JavaScript, reused for
+ * every batch): frames are received straight into it, nothing is copied or
+ * allocated, and the result is the number of frames (meta offsets into the
+ * slab); the frames are valid until the slab's next recv. */
 static napi_value Recv(napi_env env, napi_callback_info info) {
-  size_t argc = 3;
-  napi_value argv[3];
+  size_t argc = 4;
+  napi_value argv[4];
   napi_get_cb_info(env, info, &argc, argv, NULL, NULL);
+  uint8_t *base = NULL;
+  if (argc >= 4) {
+    bool isbuf = false;
+    size_t slen = 0;
+    void *sdata = NULL;
+    if (napi_is_buffer(env, argv[3], &isbuf) != napi_ok || !isbuf
+        || napi_get_buffer_info(env, argv[3], &sdata, &slen) != napi_ok || slen < (size_t)BATCH * SLOT) {
+      napi_throw_type_error(env, NULL, "recv: slab must be a Buffer of BATCH * SLOT bytes");
+      return NULL;
+    }
+    base = sdata;
+  }
   int fd = arg_int(env, argv[0]);
   bool is_tap = false;
   napi_get_value_bool(env, argv[1], &is_tap);
@@ -313,14 +331,15 @@ static napi_value Recv(napi_env env, napi_callback_info info) {
   int32_t *meta = mdata;
   int maxn = (int)(mlen / META_FIELDS) - 1;
   if (maxn > BATCH) maxn = BATCH;
-  if (!scratch) scratch = malloc((size_t)BATCH * SLOT);
+  if (!base && !scratch) scratch = malloc((size_t)BATCH * SLOT);
+  uint8_t *const area = base ? base : scratch;
   int lens[BATCH], starts[BATCH], gt[BATCH], gs[BATCH];
   int n = 0;
   if (is_tap) {
     while (n < maxn) {
-      ssize_t r = read(fd, scratch + (size_t)n * SLOT + 4, SLOT - 4);
+      ssize_t r = read(fd, area + (size_t)n * SLOT + 4, SLOT - 4);
       if (r < 0) { if (errno == EINTR) continue; break; }
-      uint8_t *slot = scratch + (size_t)n * SLOT + 4;
+      uint8_t *slot = area + (size_t)n * SLOT + 4;
       int s = fix_frame(slot, (int)r, 0, 0, 0, &lens[n], &gt[n], &gs[n]);
       starts[n] = 4 + s;
       n++;
@@ -330,7 +349,7 @@ static napi_value Recv(napi_env env, napi_callback_info info) {
     struct iovec iov[BATCH];
     memset(msgs, 0, sizeof(struct mmsghdr) * (size_t)maxn);
     for (int i = 0; i < maxn; i++) {
-      iov[i].iov_base = scratch + (size_t)i * SLOT + 4;
+      iov[i].iov_base = area + (size_t)i * SLOT + 4;
       iov[i].iov_len = SLOT - 4;
       msgs[i].msg_hdr.msg_iov = &iov[i];
       msgs[i].msg_hdr.msg_iovlen = 1;
@@ -356,7 +375,7 @@ static napi_value Recv(napi_env env, napi_callback_info info) {
           }
         }
       }
-      uint8_t *slot = scratch + (size_t)i * SLOT + 4;
+      uint8_t *slot = area + (size_t)i * SLOT + 4;
       int s = fix_frame(slot, (int)msgs[i].msg_len, vlan_valid, tci, tpid, &lens[i], &gt[i], &gs[i]);
       starts[i] = 4 + s;
     }
@@ -367,6 +386,18 @@ static napi_value Recv(napi_env env, napi_callback_info info) {
     napi_get_null(env, &nul);
     return nul;
   }
+  if (base) {
+    for (int i = 0; i < n; i++) {
+      meta[i * META_FIELDS + 0] = (int32_t)((size_t)i * SLOT + (size_t)starts[i]);
+      meta[i * META_FIELDS + 1] = lens[i];
+      meta[i * META_FIELDS + 2] = gt[i];
+      meta[i * META_FIELDS + 3] = gs[i];
+    }
+    meta[n * META_FIELDS + 1] = -1; /* terminator */
+    napi_value count;
+    napi_create_int32(env, n, &count);
+    return count;
+  }
   size_t total = 0;
   for (int i = 0; i < n; i++) total += (size_t)lens[i];
   void *out;
@@ -374,7 +405,7 @@ static napi_value Recv(napi_env env, napi_callback_info info) {
   if (napi_create_buffer(env, total ? total : 1, &out, &buf) != napi_ok) return NULL;
   size_t pos = 0;
   for (int i = 0; i < n; i++) {
-    memcpy((uint8_t *)out + pos, scratch + (size_t)i * SLOT + starts[i], (size_t)lens[i]);
+    memcpy((uint8_t *)out + pos, area + (size_t)i * SLOT + starts[i], (size_t)lens[i]);
     meta[i * META_FIELDS + 0] = (int32_t)pos;
     meta[i * META_FIELDS + 1] = lens[i];
     meta[i * META_FIELDS + 2] = gt[i];
@@ -996,6 +1027,8 @@ static napi_value Init(napi_env env, napi_value exports) {
   napi_set_named_property(env, exports, "META_FIELDS", v);
   napi_create_int32(env, BATCH, &v);
   napi_set_named_property(env, exports, "BATCH", v);
+  napi_create_int32(env, SLOT, &v);
+  napi_set_named_property(env, exports, "SLOT", v);
   return exports;
 }
 

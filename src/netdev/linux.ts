@@ -29,6 +29,21 @@ export type LinuxKind = 'system' | 'tap' | 'internal';
 
 const RECV_BUDGET = 8;
 
+/**
+ * One receive area for every device, reused for every batch: frames are
+ * received straight into it, so a batch costs no copy and no allocation
+ * (allocating a batch-sized Buffer per wake-up made V8 collect garbage
+ * several times a second at line rate). JavaScript runs one receive
+ * handler at a time and no handler reads another device, so one area
+ * suffices. The frames handed to a handler are valid only during the
+ * call: whatever keeps a frame longer (an asynchronous send, a buffer for
+ * later) must copy it first (see ReceiveHandler).
+ */
+let sharedSlab: Buffer | null = null;
+function slabFor(io: WeftIo): Buffer {
+  return (sharedSlab ??= Buffer.allocUnsafeSlow(io.BATCH * io.SLOT));
+}
+
 /** One netlink socket tells every open device when any link changed. */
 class LinkMonitor {
   private static instance: LinkMonitor | null = null;
@@ -187,14 +202,15 @@ export class LinuxNetdev implements Netdev {
     const meta = this.meta;
     const F = this.io.META_FIELDS;
     for (let round = 0; round < RECV_BUDGET; round++) {
-      let buf: Buffer | null;
+      const buf = slabFor(this.io);
+      let n: number | null;
       try {
-        buf = this.io.recv(this.fd, this.isTap, meta);
+        n = this.io.recv(this.fd, this.isTap, meta, buf);
       } catch {
         this.stats.rx_errors++;
         return;
       }
-      if (!buf) return;
+      if (!n) return;
       const frames: Buffer[] = [];
       for (let i = 0; ; i++) {
         const len = meta[i * F + 1]!;

@@ -27,6 +27,11 @@ export interface WeftIo {
   close(fd: number): void;
   /** Reads up to BATCH frames; `meta` gets [offset, length, gsoType, gsoSize] per frame, length -1 after the last. */
   recv(fd: number, isTap: boolean, meta: Int32Array): Buffer | null;
+  /**
+   * The same into `slab` (BATCH * SLOT bytes, reused): no copy, no allocation; returns the frame
+   * count (meta offsets into the slab), or null. The frames are valid until the slab's next recv.
+   */
+  recv(fd: number, isTap: boolean, meta: Int32Array, slab: Buffer): number | null;
   /** Sends frames; `gso[i]` > 0 passes frame i on as a super-segment of that segment size. Returns frames accepted. */
   send(fd: number, isTap: boolean, frames: readonly Buffer[], gso: Int32Array | null): number;
   /** Cuts a TCP/UDP super-segment into frames of `gsoSize` payload bytes, checksums complete. */
@@ -42,6 +47,7 @@ export interface WeftIo {
   unref(handle: object): void;
   readonly META_FIELDS: number;
   readonly BATCH: number;
+  readonly SLOT: number;
 }
 
 /** Where the addon may be, relative to this module in dist/src/netdev or src/netdev. */

@@ -28,6 +28,12 @@ export function zeroStats(): NetdevStats {
   return { rx_packets: 0, rx_bytes: 0, tx_packets: 0, tx_bytes: 0, rx_dropped: 0, tx_dropped: 0, rx_errors: 0, tx_errors: 0 };
 }
 
+/**
+ * Receives a batch of frames. The frames may live in a receive area the
+ * device reuses for its next batch: they are valid only until the handler
+ * returns, so anything kept for later (an asynchronous send, a queue) must
+ * be copied.
+ */
 export type ReceiveHandler = (frames: Buffer[]) => void;
 
 export interface Netdev {

@@ -89,7 +89,9 @@ export class HostTunnels {
     const h = header(type, vni);
     for (const f of segmentForWire(inner, 1500)) {
       this.stats.tx++;
-      s.send([h, f], port, formatIpv4(remote), (e) => { if (e) this.stats.txErrors++; });
+      // One copy, header and frame: the send completes after this call, and a received frame's
+      // memory is reused by the next batch (netdev ReceiveHandler).
+      s.send(Buffer.concat([h, f]), port, formatIpv4(remote), (e) => { if (e) this.stats.txErrors++; });
     }
   }
 
