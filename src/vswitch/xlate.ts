@@ -198,8 +198,11 @@ function xlateTable(ctx: Ctx, of: Ofproto, inOfport: number, flow: Record<string
     return;
   }
   ctx.rules.push(rule.counters);
-  const matchText = formatMatch(rule.match);
-  ctx.line(indent, ` ${table}. ${matchText ? `${matchText}, ` : ''}priority ${rule.priority}${rule.cookie ? `, cookie 0x${rule.cookie.toString(16)}` : ''}`);
+  // Formatting the match costs a third of a NORMAL translation: only a trace pays for it.
+  if (ctx.in0.wantTrace) {
+    const matchText = formatMatch(rule.match);
+    ctx.line(indent, ` ${table}. ${matchText ? `${matchText}, ` : ''}priority ${rule.priority}${rule.cookie ? `, cookie 0x${rule.cookie.toString(16)}` : ''}`);
+  }
   if (rule.actions.length === 0) {
     ctx.line(indent + 4, 'drop');
     ctx.drops.push('dropped by flow');
