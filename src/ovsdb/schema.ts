@@ -12,6 +12,8 @@
  */
 import { syntaxError } from './errors.js';
 import { type ColumnType, parseColumnType, columnTypeToJson } from './types.js';
+import { ovsOrder, ovsJson } from './ovs-json.js';
+import { parseSchemaJson, canonicalSchemaJson } from './file-schema.js';
 
 export interface ColumnSchema {
   readonly name: string;
@@ -26,6 +28,13 @@ export interface TableSchema {
   readonly isRoot: boolean;
   readonly maxRows: number;                               // Infinity when unbounded
   readonly indexes: readonly (readonly string[])[];
+  /**
+   * Every column name, _uuid and _version included, in the order
+   * ovsdb-server's own map of the table's columns iterates (its hash order
+   * after reading the schema text): the order in which it checks defaults
+   * and compares rows, which shows in which error it reports first.
+   */
+  readonly columnOrder: readonly string[];
 }
 
 export interface DatabaseSchema {
@@ -93,7 +102,8 @@ function parseTable(name: string, json: unknown): TableSchema & { explicitRoot: 
       indexes.push(ix as string[]);
     }
   }
-  return { name, columns, isRoot: json.isRoot === true, explicitRoot: json.isRoot !== undefined, maxRows, indexes };
+  const columnOrder = ovsOrder(['_uuid', '_version', ...ovsOrder([...columns.keys()])]);
+  return { name, columns, isRoot: json.isRoot === true, explicitRoot: json.isRoot !== undefined, maxRows, indexes, columnOrder };
 }
 
 export function parseDatabaseSchema(json: unknown): DatabaseSchema {
@@ -125,9 +135,10 @@ export function parseDatabaseSchema(json: unknown): DatabaseSchema {
   return json.cksum !== undefined ? { ...schema, cksum: json.cksum as string } : schema;
 }
 
-function sortedObject<T>(entries: [string, T][]): Record<string, T> {
+function sortedObject<T>(entries: [string, T][], sort = true): Record<string, T> {
   const o: Record<string, T> = {};
-  for (const [k, v] of entries.sort((a, b) => (a[0] < b[0] ? -1 : a[0] > b[0] ? 1 : 0))) o[k] = v;
+  if (sort) entries.sort((a, b) => (a[0] < b[0] ? -1 : a[0] > b[0] ? 1 : 0));
+  for (const [k, v] of entries) o[k] = v;
   return o;
 }
 
@@ -139,21 +150,33 @@ export function columnSchemaToJson(c: ColumnSchema): Record<string, unknown> {
   return o;
 }
 
-export function schemaToJson(s: DatabaseSchema): Record<string, unknown> {
+/** The schema in its normalized form, members sorted (or, with `sort` false, tables and columns in schema text order). */
+export function schemaToJson(s: DatabaseSchema, sort = true): Record<string, unknown> {
   const allRoot = [...s.tables.values()].every((t) => t.isRoot);
   const tables = sortedObject([...s.tables.values()].map((t) => {
     const o: Record<string, unknown> = {
-      columns: sortedObject([...t.columns.values()].map((c) => [c.name, columnSchemaToJson(c)])),
+      columns: sortedObject([...t.columns.values()].map((c) => [c.name, columnSchemaToJson(c)]), sort),
     };
     if (t.indexes.length) o.indexes = t.indexes.map((ix) => [...ix]);
     if (t.isRoot !== allRoot) o.isRoot = t.isRoot;
     if (t.maxRows !== Infinity) o.maxRows = t.maxRows;
     return [t.name, o];
-  }));
+  }), sort);
   const o: Record<string, unknown> = {};
   if (s.cksum !== undefined) o.cksum = s.cksum;
   o.name = s.name;
   o.tables = tables;
   o.version = s.version;
   return o;
+}
+
+/**
+ * The schema as ovsdb-server sends it in reply to `get_schema`: members in
+ * the order its JSON printer walks its hash maps. Clients keep that order
+ * (`ovsdb-client list-tables` and `list-columns` print in it), so it is part
+ * of what they show. Tables and columns of `s` must be in schema text order,
+ * as parsing gives them.
+ */
+export function schemaToWireJson(s: DatabaseSchema): Record<string, unknown> {
+  return JSON.parse(ovsJson(canonicalSchemaJson(parseSchemaJson(schemaToJson(s, false))))) as Record<string, unknown>;
 }

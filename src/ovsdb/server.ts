@@ -22,7 +22,7 @@ import type { JsonValue, Request, Notification } from '../jsonrpc/message.js';
 import { listen, parsePassive, describePassive, type PassiveRemote } from '../jsonrpc/stream.js';
 import { OvsdbError, syntaxError } from './errors.js';
 import type { Database, Commit } from './database.js';
-import { schemaToJson } from './schema.js';
+import { schemaToWireJson, type DatabaseSchema } from './schema.js';
 import { Monitor, type MonitorFlavour } from './monitor.js';
 import { createServerDatabase, syncServerRows } from './server-db.js';
 import { LockTable, isLockName } from './locks.js';
@@ -98,6 +98,15 @@ export class OvsdbServer {
   private syncServerDb(): void {
     const schemas = new Map([...this.dbs].filter(([n]) => n !== '_Server').map(([n, s]) => [n, s.db.schema]));
     syncServerRows(this.serverDb, schemas);
+  }
+
+  private readonly wireSchemas = new WeakMap<DatabaseSchema, unknown>();
+
+  /** A schema as ovsdb-server sends it (computed once per schema). */
+  private wireSchema(schema: DatabaseSchema): unknown {
+    let w = this.wireSchemas.get(schema);
+    if (w === undefined) { w = schemaToWireJson(schema); this.wireSchemas.set(schema, w); }
+    return w;
   }
 
   async removeDatabase(name: string): Promise<void> {
@@ -202,7 +211,7 @@ export class OvsdbServer {
         conn.reply(req.id, [...this.dbs.keys()]);
         return;
       case 'get_schema':
-        conn.reply(req.id, schemaToJson(this.servedOr(p[0], 'get_schema').db.schema) as JsonValue);
+        conn.reply(req.id, this.wireSchema(this.servedOr(p[0], 'get_schema').db.schema) as JsonValue);
         return;
       case 'transact': {
         if (p.length === 0) throw syntaxError('transact request has no database name', p);
