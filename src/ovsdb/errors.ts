@@ -5,6 +5,8 @@
  * it becomes `{"error": name, "details": text}` in a transaction result or a
  * JSON-RPC error object.
  */
+import { ovsJson } from './ovs-json.js';
+
 export type OvsdbErrorName =
   | 'syntax error'
   | 'unknown column'
@@ -25,6 +27,8 @@ export type OvsdbErrorName =
   | 'not owner'
   | 'unknown database'
   | 'permission error'
+  | 'not allowed'
+  | 'ovsdb error'
   | 'internal error';
 
 export class OvsdbError extends Error {
@@ -41,19 +45,16 @@ export class OvsdbError extends Error {
   }
 }
 
+/** A "syntax error"; `syntax` is the offending JSON, included as ovsdb-server prints it. */
 export function syntaxError(details: string, syntax?: unknown): OvsdbError {
-  return new OvsdbError('syntax error', details, syntax === undefined ? undefined : safeStringify(syntax));
+  return new OvsdbError('syntax error', details, syntax === undefined ? undefined : syntaxText(syntax));
 }
 
 export function constraintViolation(details: string): OvsdbError {
   return new OvsdbError('constraint violation', details);
 }
 
-function safeStringify(v: unknown): string {
-  try {
-    const s = JSON.stringify(v);
-    return s.length > 200 ? s.slice(0, 200) + '…' : s;
-  } catch {
-    return String(v);
-  }
+/** JSON as ovsdb-server puts it in an error's "syntax" member: compact, members sorted, reals as %.15g. */
+export function syntaxText(json: unknown): string {
+  return ovsJson(json, { sort: true });
 }

@@ -1,7 +1,8 @@
 /**
  * The `_Server` database that ovsdb-server (2.9+) serves beside the user's
  * databases: one `Database` row per served database, carrying its name,
- * storage model, whether it is usable, and its full schema text. Clients of
+ * storage model, whether it is usable, and its full schema text (members
+ * sorted). `_Server` lists itself too, and clients may only read it. Clients of
  * the OVS IDL read schemas from here first (`ovn-nbctl` learns the schema
  * only from this table), so it must be present and kept current.
  */
@@ -32,7 +33,7 @@ export function createServerDatabase(): Database {
   return new Database(parseDatabaseSchema(SERVER_SCHEMA_JSON));
 }
 
-const NO_LOCKS = { ownsLock: () => false, elapsedMs: 0 };
+const INTERNAL = { ownsLock: () => false, elapsedMs: 0, internal: true };
 
 /** Makes the `_Server.Database` rows match the served databases. */
 export function syncServerRows(server: Database, served: ReadonlyMap<string, DatabaseSchema>): void {
@@ -52,5 +53,5 @@ export function syncServerRows(server: Database, served: ReadonlyMap<string, Dat
       ? { op: 'update', table: 'Database', where: [['_uuid', '==', ['uuid', uuid]]], row }
       : { op: 'insert', table: 'Database', row });
   }
-  if (ops.length) server.transact(ops, NO_LOCKS);
+  if (ops.length) server.transact(ops, INTERNAL);
 }

@@ -20,7 +20,7 @@ import type * as net from 'node:net';
 import { Connection } from '../jsonrpc/connection.js';
 import type { JsonValue, Request, Notification } from '../jsonrpc/message.js';
 import { listen, parsePassive, describePassive, type PassiveRemote } from '../jsonrpc/stream.js';
-import { OvsdbError, syntaxError } from './errors.js';
+import { OvsdbError, syntaxError, syntaxText } from './errors.js';
 import type { Database, Commit } from './database.js';
 import { schemaToWireJson, type DatabaseSchema } from './schema.js';
 import { Monitor, type MonitorFlavour } from './monitor.js';
@@ -76,6 +76,7 @@ export class OvsdbServer {
 
   constructor(private readonly log: ServerLog) {
     this.addDatabaseObject('_Server', { db: this.serverDb, storage: null, durable: Promise.resolve() });
+    this.syncServerDb();
     this.remotes = new RemoteSet({
       listen: (r) => this.listenRaw(r),
       readDb: (name) => this.dbs.get(name)?.db,
@@ -95,9 +96,9 @@ export class OvsdbServer {
     served.db.onCommit((c) => this.onCommit(name, served, c));
   }
 
+  /** `_Server.Database` lists every served database, `_Server` itself included, as ovsdb-server's does. */
   private syncServerDb(): void {
-    const schemas = new Map([...this.dbs].filter(([n]) => n !== '_Server').map(([n, s]) => [n, s.db.schema]));
-    syncServerRows(this.serverDb, schemas);
+    syncServerRows(this.serverDb, new Map([...this.dbs].map(([n, s]) => [n, s.db.schema])));
   }
 
   private readonly wireSchemas = new WeakMap<DatabaseSchema, unknown>();
@@ -194,9 +195,12 @@ export class OvsdbServer {
     // RFC 7047 defines no client-to-server notifications we must act on; they get no reply.
   }
 
-  private servedOr(name: unknown, method: string): ServedDb {
-    const served = typeof name === 'string' ? this.dbs.get(name) : undefined;
-    if (!served) throw new OvsdbError('unknown database', `${method} request specifies unknown database ${String(name)}`);
+  /** The database a request's params begin with, or the error ovsdb-server answers (the params as "syntax"). */
+  private servedOr(params: readonly JsonValue[], method: string): ServedDb {
+    const name = params[0];
+    if (typeof name !== 'string') throw syntaxError(`${method} request params must begin with <db-name>`, params);
+    const served = this.dbs.get(name);
+    if (!served) throw new OvsdbError('unknown database', `${method} request specifies unknown database ${name}`, syntaxText(params));
     return served;
   }
 
@@ -211,11 +215,10 @@ export class OvsdbServer {
         conn.reply(req.id, [...this.dbs.keys()]);
         return;
       case 'get_schema':
-        conn.reply(req.id, this.wireSchema(this.servedOr(p[0], 'get_schema').db.schema) as JsonValue);
+        conn.reply(req.id, this.wireSchema(this.servedOr(p, 'get_schema').db.schema) as JsonValue);
         return;
       case 'transact': {
-        if (p.length === 0) throw syntaxError('transact request has no database name', p);
-        const served = this.servedOr(p[0], 'transact');
+        const served = this.servedOr(p, 'transact');
         this.runTransaction({ session, id: req.id, dbName: served.db.name, ops: p.slice(1), start: Date.now(), timer: null });
         return;
       }
@@ -336,8 +339,8 @@ export class OvsdbServer {
   // --------------------------------------------------------------- monitors
 
   private startMonitor(session: Session, req: Request, flavour: MonitorFlavour): void {
-    const [dbName, id, requests, lastTxnId] = req.params;
-    const served = this.servedOr(dbName, flavour);
+    const [, id, requests, lastTxnId] = req.params;
+    const served = this.servedOr(req.params, flavour);
     const key = JSON.stringify(id ?? null);
     if (session.monitors.has(key)) throw syntaxError('duplicate monitor ID', id);
     const monitor = new Monitor(served.db, flavour, id, requests);
