@@ -17,9 +17,9 @@
  * trailing result; the view is then discarded, so nothing is half-applied.
  */
 import { OvsdbError, constraintViolation } from './errors.js';
-import { difference, findKey, makeDiff, refsOf, type Datum } from './datum.js';
+import { difference, findKey, makeDiff, refsOf, compareDatums3way, datumToString, datumEquals, type Datum } from './datum.js';
 import type { TableSchema } from './schema.js';
-import { type Row, changedColumns } from './row.js';
+import { type Row, changedColumns, getColumn } from './row.js';
 import type { TxnView } from './txn.js';
 import { refChanges } from './refs.js';
 
@@ -199,7 +199,7 @@ function checkMaxRows(view: TxnView): void {
     if (t.maxRows === Infinity) continue;
     const n = view.rowCount(tname);
     if (n > t.maxRows) {
-      throw constraintViolation(`Transaction causes "${tname}" table to contain ${n} rows, greater than the schema-defined limit of ${t.maxRows} row(s).`);
+      throw constraintViolation(`transaction causes "${tname}" table to contain ${n} rows, greater than the schema-defined limit of ${t.maxRows} row(s)`);
     }
   }
 }
@@ -217,11 +217,44 @@ function checkIndexes(view: TxnView): void {
         const committed = table.indexes[i]!.get(key);
         const clash = other ?? (committed !== undefined && committed !== uuid && view.exists(tname, committed)
           && table.indexKey(i, view.get(tname, committed)!.columns) === key ? committed : undefined);
-        if (clash !== undefined) {
-          throw constraintViolation(`Transaction causes multiple rows in "${tname}" table to have identical values (${key}) for index on column${t.indexes[i]!.length > 1 ? 's' : ''} ${t.indexes[i]!.map((c) => `"${c}"`).join(', ')}.  First row, with UUID ${clash}, ${other ? 'was inserted by this transaction' : 'existed in the database before this transaction'}.  Second row, with UUID ${uuid}, was inserted by this transaction.`);
-        }
+        if (clash !== undefined) throw duplicateIndexRow(view, t, t.indexes[i]!, view.get(tname, clash)!, c.new);
         seen.set(key, uuid);
       }
     }
   }
+}
+
+/**
+ * The error for two rows with the same values in a unique index, worded as
+ * ovsdb-server words it: the rows in its fixed order (the greater first,
+ * comparing every column in its column order), each said to be inserted,
+ * untouched, modified outside the index, or moved into it from old values.
+ */
+function duplicateIndexRow(view: TxnView, t: TableSchema, index: readonly string[], x: Row, y: Row): OvsdbError {
+  const compare = (a: Row, b: Row): number => {
+    for (const c of t.columnOrder) {
+      const d = compareDatums3way(getColumn(a, c), getColumn(b, c));
+      if (d) return d;
+    }
+    return 0;
+  };
+  const [a, b] = compare(x, y) < 0 ? [y, x] : [x, y];
+  const values = (r: Row): string => index.map((c, i) => listDelimiter(i, index.length) + datumToString(t.columns.get(c)!.type, getColumn(r, c))).join('');
+  const describe = (r: Row): string => {
+    const change = view.changes.get(t.name)?.get(r.uuid);
+    if (!change) return 'existed in the database before this transaction and was not modified by the transaction.';
+    if (!change.old) return 'was inserted by this transaction.';
+    if (index.every((c) => datumEquals(getColumn(change.old!, c), getColumn(r, c)))) {
+      return 'existed in the database before this transaction, which modified some of the row\'s columns but not any columns in this index.';
+    }
+    return `had the following index values before the transaction: ${values(change.old)}.`;
+  };
+  const columns = `column${index.length > 1 ? 's' : ''} ${index.map((c, i) => `${listDelimiter(i, index.length)}"${c}"`).join('')}`;
+  return constraintViolation(`Transaction causes multiple rows in "${t.name}" table to have identical values (${values(a)}) for index on ${columns}.  `
+    + `First row, with UUID ${a.uuid}, ${describe(a)}  Second row, with UUID ${b.uuid}, ${describe(b)}`);
+}
+
+/** What goes before item `i` of `n` in an English list: "a", "a and b", "a, b, and c". */
+function listDelimiter(i: number, n: number): string {
+  return i === 0 ? '' : i < n - 1 ? ', ' : n > 2 ? ', and ' : ' and ';
 }

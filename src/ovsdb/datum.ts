@@ -17,10 +17,10 @@
  * a transaction, ["named-uuid", NAME] resolved through a symbol table.
  */
 import {
-  type Atom, type ColumnType, type AtomicType, compareAtoms, atomFromJson, atomToJson, atomViolation,
-  defaultAtom,
+  type Atom, type BaseType, type ColumnType, type AtomicType, compareAtoms, atomFromJson, atomToJson, atomViolation,
+  atomToString, defaultAtom, UNLIMITED, UUID_RE,
 } from './types.js';
-import { syntaxError, constraintViolation } from './errors.js';
+import { OvsdbError, syntaxError, constraintViolation } from './errors.js';
 
 export interface Datum {
   readonly keys: readonly Atom[];
@@ -96,6 +96,70 @@ export function datumFromJson(t: ColumnType, json: unknown, resolve?: NamedUuidR
   return { keys, values };
 }
 
+const UINT_MAX = 4294967295;
+
+/**
+ * Parses a datum as ovsdb-server parses the values of a transaction: the
+ * element count must fit the type ("set must have exactly one member but 2
+ * are present"), every atom must meet its constraints (the first one that
+ * does not is a "constraint violation"), and duplicates are refused ("set
+ * contains duplicate"). Syntax errors carry the offending JSON.
+ */
+export function parseDatum(t: ColumnType, json: unknown, resolve?: NamedUuidResolver): Datum {
+  const isMap = t.value !== undefined;
+  if (!isMap && !(Array.isArray(json) && json.length > 0 && json[0] === 'set')) {
+    return { keys: [parseAtom(t.key, json, resolve)], values: null };
+  }
+  const cls = isMap ? 'map' : 'set';
+  if (!Array.isArray(json) || json.length !== 2 || json[0] !== cls || !Array.isArray(json[1])) {
+    throw syntaxError(`expected ["${cls}", <array>]`, json);
+  }
+  const inner = json[1] as unknown[];
+  const n = inner.length;
+  if (n < t.min || n > t.max) {
+    throw syntaxError(t.min === 1 && t.max === 1
+      ? `${cls} must have exactly one member but ${n} are present`
+      : `${cls} must have ${t.min} to ${t.max === UNLIMITED ? UINT_MAX : t.max} members but ${n} are present`, json);
+  }
+  const pairs: [Atom, Atom | null][] = inner.map((e) => {
+    if (!isMap) return [parseAtom(t.key, e, resolve), null];
+    if (!Array.isArray(e) || e.length !== 2) throw syntaxError('expected 2-element array', e);
+    return [parseAtom(t.key, e[0], resolve), parseAtom(t.value!, e[1], resolve)];
+  });
+  pairs.sort((a, b) => compareAtoms(a[0], b[0]));
+  for (let i = 1; i < pairs.length; i++) {
+    if (compareAtoms(pairs[i - 1]![0], pairs[i]![0]) === 0) {
+      throw new OvsdbError('ovsdb error', isMap ? 'map contains duplicate key' : 'set contains duplicate');
+    }
+  }
+  return { keys: pairs.map((p) => p[0]), values: isMap ? pairs.map((p) => p[1]!) : null };
+}
+
+function parseAtom(base: BaseType, json: unknown, resolve: NamedUuidResolver | undefined): Atom {
+  const a = parseAtomUnchecked(base.type, json, resolve);
+  const why = atomViolation(base, a);
+  if (why) throw constraintViolation(why);
+  return a;
+}
+
+function parseAtomUnchecked(type: AtomicType, json: unknown, resolve: NamedUuidResolver | undefined): Atom {
+  if (type !== 'uuid') {
+    const a = atomFromJson(type, json);
+    return a as Atom;
+  }
+  const pair = Array.isArray(json) && json.length === 2 && typeof json[1] === 'string' ? json as [unknown, string] : null;
+  if (pair?.[0] === 'uuid') {
+    if (!UUID_RE.test(pair[1])) throw syntaxError(`"${pair[1]}" is not a valid UUID`, json);
+    return pair[1].toLowerCase();
+  }
+  if (resolve && pair?.[0] === 'named-uuid') {
+    if (!/^[A-Za-z_][A-Za-z0-9_]*$/.test(pair[1])) throw syntaxError('named-uuid string is not a valid <id>', json);
+    const u = resolve(pair[1]);
+    if (u !== undefined) return u;
+  }
+  throw syntaxError('expected ["uuid", <string>]', json);
+}
+
 function sortUnique(a: Atom[]): Atom[] {
   a.sort(compareAtoms);
   let w = 0;
@@ -114,21 +178,54 @@ export function datumToJson(t: ColumnType, d: Datum): unknown {
   return ['set', d.keys.map((k) => atomToJson(kt, k))];
 }
 
+/**
+ * The first constraint a datum breaks (keys first, then values), as
+ * ovsdb-server reports it, or null. Element counts are not checked here.
+ */
+export function datumViolation(t: ColumnType, d: Datum): OvsdbError | null {
+  for (const k of d.keys) {
+    const why = atomViolation(t.key, k);
+    if (why) return constraintViolation(why);
+  }
+  if (t.value) {
+    for (const v of d.values!) {
+      const why = atomViolation(t.value, v);
+      if (why) return constraintViolation(why);
+    }
+  }
+  return null;
+}
+
+/** A datum as ovsdb-server writes it into error details: "br0", "[1, 2]", "{a=b}". */
+export function datumToString(t: ColumnType, d: Datum): string {
+  const parts = d.keys.map((k, i) => atomToString(t.key.type, k) + (t.value ? `=${atomToString(t.value.type, d.values![i]!)}` : ''));
+  const s = parts.join(', ');
+  return t.max > 1 || d.keys.length === 0 ? (t.value ? `{${s}}` : `[${s}]`) : s;
+}
+
 /** Throws "constraint violation" if an atom breaks enum/range/length rules or the count is out of bounds. */
 export function checkConstraints(t: ColumnType, d: Datum, column: string): void {
   if (d.keys.length < t.min || d.keys.length > t.max) {
     throw constraintViolation(`"${column}" has ${d.keys.length} elements, outside the allowed range [${t.min}, ${t.max === Number.MAX_SAFE_INTEGER ? 'unlimited' : t.max}]`);
   }
-  for (const k of d.keys) {
-    const why = atomViolation(t.key, k);
-    if (why) throw constraintViolation(`column "${column}": ${why}`);
+  const e = datumViolation(t, d);
+  if (e) throw constraintViolation(`column "${column}": ${e.details}`);
+}
+
+/** ovsdb-server's order on datums of one type: by element count, then keys, then values. */
+export function compareDatums3way(a: Datum, b: Datum): number {
+  if (a.keys.length !== b.keys.length) return a.keys.length < b.keys.length ? -1 : 1;
+  for (let i = 0; i < a.keys.length; i++) {
+    const c = compareAtoms(a.keys[i]!, b.keys[i]!);
+    if (c) return c < 0 ? -1 : 1;
   }
-  if (t.value) {
-    for (const v of d.values!) {
-      const why = atomViolation(t.value, v);
-      if (why) throw constraintViolation(`column "${column}": ${why}`);
+  if (a.values && b.values) {
+    for (let i = 0; i < a.values.length; i++) {
+      const c = compareAtoms(a.values[i]!, b.values[i]!);
+      if (c) return c < 0 ? -1 : 1;
     }
   }
+  return 0;
 }
 
 export function datumEquals(a: Datum, b: Datum): boolean {

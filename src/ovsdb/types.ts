@@ -12,6 +12,7 @@
  * defaults omitted, enum members sorted.
  */
 import { syntaxError } from './errors.js';
+import { formatG15 } from './ovs-json.js';
 
 export type AtomicType = 'integer' | 'real' | 'boolean' | 'string' | 'uuid';
 export type Atom = number | boolean | string;   // uuids are strings; the column type says which
@@ -89,27 +90,60 @@ export function defaultAtom(type: AtomicType): Atom {
   }
 }
 
-/** Checks an atom against the base type's constraints; returns a reason, or null if it fits. */
+/**
+ * Checks an atom against the base type's constraints; returns the reason,
+ * worded as ovsdb-server words it, or null if it fits. Uuid references are
+ * checked at commit time, not here.
+ */
 export function atomViolation(base: BaseType, a: Atom): string | null {
   if (base.enum && !base.enum.some((e) => compareAtoms(e, a) === 0)) {
-    return `${JSON.stringify(a)} is not one of the allowed values (${base.enum.map((e) => JSON.stringify(e)).join(', ')})`;
+    return `${atomToString(base.type, a)} is not one of the allowed values ([${base.enum.map((e) => atomToString(base.type, e)).join(', ')}])`;
   }
-  if (base.type === 'integer') {
+  if (base.type === 'integer' || base.type === 'real') {
     const n = a as number;
-    if ((base.minInteger !== undefined && n < base.minInteger) || (base.maxInteger !== undefined && n > base.maxInteger)) {
-      return `${n} is not in the valid range ${base.minInteger ?? ''} to ${base.maxInteger ?? ''} (inclusive)`;
-    }
-  } else if (base.type === 'real') {
-    const n = a as number;
-    if ((base.minReal !== undefined && n < base.minReal) || (base.maxReal !== undefined && n > base.maxReal)) {
-      return `${n} is not in the valid range ${base.minReal ?? ''} to ${base.maxReal ?? ''} (inclusive)`;
-    }
-  } else if (base.type === 'string') {
+    const min = base.type === 'integer' ? base.minInteger : base.minReal;
+    const max = base.type === 'integer' ? base.maxInteger : base.maxReal;
+    if ((min === undefined || n >= min) && (max === undefined || n <= max)) return null;
+    const f = (x: number): string => atomToString(base.type, x);
+    if (min !== undefined && max !== undefined) return `${f(n)} is not in the valid range ${f(min)} to ${f(max)} (inclusive)`;
+    if (min !== undefined) return `${f(n)} is less than minimum allowed value ${f(min)}`;
+    return `${f(n)} is greater than maximum allowed value ${f(max!)}`;
+  }
+  if (base.type === 'string') {
     const len = [...(a as string)].length;
     if (base.minLength !== undefined && len < base.minLength) return `"${a}" length ${len} is less than minimum allowed length ${base.minLength}`;
     if (base.maxLength !== undefined && len > base.maxLength) return `"${a}" length ${len} is greater than maximum allowed length ${base.maxLength}`;
   }
   return null;
+}
+
+/**
+ * An atom as ovsdb-server writes it into error details (and ovs-vsctl into
+ * its output): strings bare when they read as an identifier that is not
+ * `true`, `false` or a uuid, otherwise as JSON; reals as C's `%.15g`.
+ */
+export function atomToString(type: AtomicType, a: Atom): string {
+  switch (type) {
+    case 'integer': return String(a);
+    case 'real': return formatG15(a as number);
+    case 'boolean': return a ? 'true' : 'false';
+    case 'uuid': return a as string;
+    case 'string': return stringNeedsQuotes(a as string) ? JSON.stringify(a) : a as string;
+  }
+}
+
+function stringNeedsQuotes(s: string): boolean {
+  return !/^[A-Za-z_][A-Za-z0-9_.-]*$/.test(s) || s === 'true' || s === 'false' || UUID_RE.test(s);
+}
+
+/** A column type in words, as ovsdb-server's type-mismatch errors put it ("set of up to 4096 integers"). */
+export function typeToEnglish(t: ColumnType): string {
+  const key = t.key.type;
+  if (t.min === 1 && t.max === 1 && !t.value) return key;
+  let s = t.value ? 'map' : 'set';
+  if (t.max === UNLIMITED) s += t.min ? ` of ${t.min} or more` : ' of';
+  else s += t.min ? ` of ${t.min} to ${t.max}` : ` of up to ${t.max}`;
+  return t.value ? `${s} (${key}, ${t.value.type}) pairs` : `${s} ${key}s`;
 }
 
 function parseBaseType(json: unknown, where: string): BaseType {
