@@ -10,14 +10,17 @@
  *   close()               on exit.
  *
  * Packet-out runs the given actions through translation (xlateActions)
- * and executes the result on the bridge's datapath, as OVS does.
+ * and executes the result on the bridge's datapath, as OVS does. The
+ * packet is keyed as the datapath keys a received one (odp-key.ts), so
+ * actions reading L3/L4 fields (dec_ttl, resubmit into L3/L4 rules, learn)
+ * see the same values for a packet-out as for the same packet received.
  */
 import type { Clock } from '../../base/clock.js';
 import type { Switch } from '../../vswitch/bridge.js';
 import type { Ofproto } from '../../vswitch/ofproto.js';
 import { OFPP_LOCAL } from '../../vswitch/ofproto.js';
 import { xlateActions } from '../../vswitch/xlate.js';
-import { extractFlowKey } from '../../vswitch/flowkey.js';
+import { datapathFlowKey } from '../odp-key.js';
 import { OfError } from '../errors.js';
 import { OFPP, OFPPC, OFPPS } from '../constants.js';
 import type { PacketOut } from '../packet-msgs.js';
@@ -72,7 +75,7 @@ export function bridgeView(sw: Switch, of: Ofproto, clock: Clock): OfBridge {
       const inPort = po.inPort === OFPP.NONE || po.inPort === OFPP.CONTROLLER ? OFPP_LOCAL : po.inPort;
       if (inPort !== OFPP_LOCAL && inPort < OFPP.MAX && !of.ports.has(inPort)) throw new OfError('OFPBRC_BAD_PORT', `in_port ${inPort}`);
       const frame = Buffer.from(po.data);
-      const key = extractFlowKey(frame, inPort);
+      const key = datapathFlowKey(frame, inPort);
       if (!key) throw new OfError('OFPBRC_BAD_PACKET', 'packet too short');
       const r = xlateActions(sw, { ofproto: of, inOfport: inPort, flow: key, now: clock.now(), mayLearn: true, wantTrace: false }, po.actions);
       of.dpif.execute(r.actions, frame);
