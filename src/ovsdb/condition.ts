@@ -1,19 +1,20 @@
 /**
  * Conditions (RFC 7047 §5.1 <condition>): `[column, function, value]`
  * clauses, all of which must hold. Parsed once against the table schema so
- * evaluation per row is a datum comparison. `monitor_cond` also allows the
- * boolean literals `true` and `false` as clauses.
+ * evaluation per row is a datum comparison. The boolean literals `true` and
+ * `false` are clauses too.
  *
- * Typing follows ovsdb-server: the ordering functions apply only to scalar
- * integer and real columns; `==`, `!=`, `includes` and `excludes` compare a
- * column against a value of the column's type, where sets may be smaller
- * than the column's minimum (so `["tags", "==", ["set", []]]` is allowed).
+ * Typing follows ovsdb-server: the ordering functions apply only to integer
+ * and real columns holding at most one value (never true of an empty one),
+ * against one value; `==` and `!=` take a value of the column's own type;
+ * `includes` may name fewer elements than the column's minimum and
+ * `excludes` any number. Values must meet the column's constraints.
  */
-import { OvsdbError, syntaxError } from './errors.js';
-import { type Datum, datumFromJson, datumEquals, compareDatums, includes, excludes, type NamedUuidResolver } from './datum.js';
+import { OvsdbError, syntaxError, syntaxText } from './errors.js';
+import { type Datum, parseDatum, datumEquals, compareDatums, includes, excludes, type NamedUuidResolver } from './datum.js';
 import { columnOf, type TableSchema } from './schema.js';
 import { type Row, getColumn } from './row.js';
-import { isScalar } from './types.js';
+import { isScalar, typeToEnglish, UNLIMITED, type ColumnType } from './types.js';
 
 export type CondFunction = '==' | '!=' | '<' | '<=' | '>' | '>=' | 'includes' | 'excludes';
 const FUNCTIONS = new Set(['==', '!=', '<', '<=', '>', '>=', 'includes', 'excludes']);
@@ -24,27 +25,44 @@ export type Clause =
 
 export type Condition = readonly Clause[];
 
-export function parseCondition(t: TableSchema, json: unknown, resolve?: NamedUuidResolver, allowBoolean = false): Condition {
-  if (!Array.isArray(json)) throw syntaxError('"where" must be an array of clauses', json);
-  return json.map((c) => parseClause(t, c, resolve, allowBoolean));
+/**
+ * Parses a condition as ovsdb-server does, with its error texts. `true` and
+ * `false` clauses are accepted everywhere, as ovsdb-server accepts them.
+ */
+export function parseCondition(t: TableSchema, json: unknown, resolve?: NamedUuidResolver, _allowBoolean = false): Condition {
+  if (!Array.isArray(json)) throw syntaxError('Parse error in condition.', json);
+  return json.map((c) => parseClause(t, c, resolve));
 }
 
-function parseClause(t: TableSchema, json: unknown, resolve: NamedUuidResolver | undefined, allowBoolean: boolean): Clause {
-  if (allowBoolean && typeof json === 'boolean') return { kind: 'const', value: json };
+function parseClause(t: TableSchema, json: unknown, resolve: NamedUuidResolver | undefined): Clause {
+  if (typeof json === 'boolean') return { kind: 'const', value: json };
   if (!Array.isArray(json) || json.length !== 3 || typeof json[0] !== 'string' || typeof json[1] !== 'string') {
-    throw syntaxError('clause must be [column, function, value]', json);
+    throw syntaxError('Parse error in condition.', json);
   }
   const [name, fn, value] = json as [string, string, unknown];
   const col = columnOf(t, name);
-  if (!col) throw new OvsdbError('unknown column', `No column ${name} in table ${t.name}.`);
-  if (!FUNCTIONS.has(fn)) throw new OvsdbError('unknown function', `No function named ${fn}.`, JSON.stringify(json));
-  const ordering = fn === '<' || fn === '<=' || fn === '>' || fn === '>=';
-  if (ordering && !(isScalar(col.type) && (col.type.key.type === 'integer' || col.type.key.type === 'real'))) {
-    throw syntaxError(`Type mismatch: "${fn}" operator may not be applied to column ${name} of type ${col.type.key.type}.`, json);
+  if (!col) throw new OvsdbError('unknown column', `No column ${name} in table ${t.name}.`, syntaxText(json));
+  if (!FUNCTIONS.has(fn)) throw new OvsdbError('unknown function', `No function named ${fn}.`);
+  let argType: ColumnType = col.type;
+  const scalar = isScalar(col.type);
+  switch (fn) {
+    case '<': case '<=': case '>': case '>=': {
+      const optionalScalar = col.type.min === 0 && col.type.max === 1 && !col.type.value;
+      const kt = col.type.key.type;
+      if (!(scalar || optionalScalar) || (kt !== 'integer' && kt !== 'real')) {
+        throw syntaxError(`Type mismatch: "${fn}" operator may not be applied to column ${name} of type ${typeToEnglish(col.type)}.`, json);
+      }
+      argType = { ...col.type, min: 1 };
+      break;
+    }
+    case 'excludes':
+      if (!scalar) argType = { ...col.type, min: 0, max: UNLIMITED };
+      break;
+    case 'includes':
+      if (!scalar) argType = { ...col.type, min: 0 };
+      break;
   }
-  const argType = { ...col.type, min: 0 };
-  const arg = datumFromJson(argType, value, resolve);
-  return { kind: 'cmp', column: name, fn: fn as CondFunction, arg };
+  return { kind: 'cmp', column: name, fn: fn as CondFunction, arg: parseDatum(argType, value, resolve) };
 }
 
 export function evalClause(c: Clause, row: Row): boolean {
@@ -55,10 +73,10 @@ export function evalClause(c: Clause, row: Row): boolean {
     case '!=': return !datumEquals(d, c.arg);
     case 'includes': return includes(d, c.arg);
     case 'excludes': return excludes(d, c.arg);
-    case '<': return compareDatums(d, c.arg) < 0;
-    case '<=': return compareDatums(d, c.arg) <= 0;
-    case '>': return compareDatums(d, c.arg) > 0;
-    case '>=': return compareDatums(d, c.arg) >= 0;
+    case '<': return d.keys.length > 0 && compareDatums(d, c.arg) < 0;
+    case '<=': return d.keys.length > 0 && compareDatums(d, c.arg) <= 0;
+    case '>': return d.keys.length > 0 && compareDatums(d, c.arg) > 0;
+    case '>=': return d.keys.length > 0 && compareDatums(d, c.arg) >= 0;
   }
 }
 

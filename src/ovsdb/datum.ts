@@ -203,15 +203,6 @@ export function datumToString(t: ColumnType, d: Datum): string {
   return t.max > 1 || d.keys.length === 0 ? (t.value ? `{${s}}` : `[${s}]`) : s;
 }
 
-/** Throws "constraint violation" if an atom breaks enum/range/length rules or the count is out of bounds. */
-export function checkConstraints(t: ColumnType, d: Datum, column: string): void {
-  if (d.keys.length < t.min || d.keys.length > t.max) {
-    throw constraintViolation(`"${column}" has ${d.keys.length} elements, outside the allowed range [${t.min}, ${t.max === Number.MAX_SAFE_INTEGER ? 'unlimited' : t.max}]`);
-  }
-  const e = datumViolation(t, d);
-  if (e) throw constraintViolation(`column "${column}": ${e.details}`);
-}
-
 /** ovsdb-server's order on datums of one type: by element count, then keys, then values. */
 export function compareDatums3way(a: Datum, b: Datum): number {
   if (a.keys.length !== b.keys.length) return a.keys.length < b.keys.length ? -1 : 1;
