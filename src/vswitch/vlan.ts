@@ -11,8 +11,12 @@
  *                    VLAN (`tag`), which is transmitted untagged.
  *   native-tagged    like native-untagged, but the native VLAN is transmitted
  *                    tagged too.
- * The default mode is access when `tag` is set, trunk otherwise. In the
- * native modes the native VLAN is always a member, listed in trunks or not.
+ * The default mode is access when `tag` is set, trunk otherwise. A native
+ * port carries exactly its trunks; with a non-zero native VLAN, that VLAN is
+ * forced into them and VLAN 0 out of them (even if listed, and also when
+ * trunks is empty, meaning "every other VLAN"): untagged input there is the
+ * native VLAN, so VLAN 0 traffic of other ports cannot leave by it. With
+ * native VLAN 0 the trunks are taken as they are.
  *
  * Ingress maps a frame's VID (0 when untagged or priority-tagged) to the
  * VLAN it belongs to, or to a drop with the reason `ofproto/trace` prints.
@@ -43,9 +47,20 @@ export function portVlan(cfg: { tag: number | null; trunks: readonly number[]; v
   const tag = cfg.tag ?? 0;
   if (mode === 'access') return { mode, tag, trunks: null };
   if (mode === 'trunk') return { mode, tag: 0, trunks: trunkSet };
-  // Native modes: the native VLAN is always carried.
-  if (trunkSet && !trunkSet.has(tag)) trunkSet.add(tag);
+  // Native modes: the native VLAN is always carried and VLAN 0 never is (unless the native VLAN is 0).
+  if (tag !== 0 && (!trunkSet || !trunkSet.has(tag) || trunkSet.has(0))) {
+    const forced = trunkSet ?? allVlans();
+    forced.add(tag);
+    forced.delete(0);
+    return { mode, tag, trunks: forced };
+  }
   return { mode, tag, trunks: trunkSet };
+}
+
+function allVlans(): Set<number> {
+  const all = new Set<number>();
+  for (let v = 0; v <= 4095; v++) all.add(v);
+  return all;
 }
 
 export type Ingress = { ok: true; vlan: number } | { ok: false; reason: string };
@@ -73,10 +88,9 @@ export function ingressVlan(p: PortVlan, vid: number, portName: string): Ingress
   }
 }
 
-/** True if the port carries VLAN `vlan`. */
+/** True if the port carries VLAN `vlan` (native ports: their trunks, into which the native VLAN was forced). */
 export function carriesVlan(p: PortVlan, vlan: number): boolean {
   if (p.mode === 'access') return vlan === p.tag;
-  if (p.mode !== 'trunk' && vlan === p.tag) return true;
   return p.trunks === null || p.trunks.has(vlan);
 }
 

@@ -40,7 +40,11 @@ class Reference {
 
   private carries(p: PortSpec, vlan: number): boolean {
     if (p.mode === 'access') return vlan === p.tag;
-    if (p.mode !== 'trunk' && vlan === p.tag) return true;
+    // Native ports carry their trunks, plus the native VLAN and minus VLAN 0 when the native VLAN is not 0.
+    if (p.mode !== 'trunk' && p.tag !== 0) {
+      if (vlan === p.tag) return true;
+      if (vlan === 0) return false;
+    }
     return p.trunks.length === 0 || p.trunks.includes(vlan);
   }
 
