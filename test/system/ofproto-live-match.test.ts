@@ -8,6 +8,8 @@
  * ports' tx_pcap captures, then the rules' n_packets from `ovs-ofctl
  * dump-flows`. Every frame is sent twice, so the second round runs from
  * the megaflow cache (two IPv6 destinations must never share a megaflow).
+ * OpenFlow packet-outs whose actions read L3/L4 fields (dec_ttl, resubmit
+ * into those rules) must see the packet as the datapath would.
  *
  * The same script runs against the real ovs-vswitchd (datapath_type=dummy)
  * and must give the same golden results.
@@ -203,6 +205,27 @@ function flowCounters(t: Target): Record<string, number> {
   return out;
 }
 
+/** Where a packet-out of `frame` went (it has outputs in every case here: wait for the first). */
+async function packetOut(t: Target, inPort: number, actions: string, frame: Uint8Array): Promise<string> {
+  const pcap = (p: string) => path.join(t.dir, `${p}.pcap`);
+  const seen = new Map(PORTS.map((p) => [p, records(pcap(p)).length]));
+  t.ofctl('packet-out', 'br0', String(inPort), actions, Buffer.from(frame).toString('hex'));
+  const fresh = () => PORTS.flatMap((p) => records(pcap(p)).slice(seen.get(p)!).map((r) => ({ p, r })));
+  const deadline = Date.now() + 10_000;
+  while (fresh().length === 0) {
+    assert.ok(Date.now() < deadline, `packet-out ${actions} sent nothing`);
+    await new Promise((r) => setTimeout(r, 20));
+  }
+  return fresh().map(({ p, r }) => (r.equals(Buffer.from(frame)) ? p : r.readUInt16BE(12) === 0x0800 ? `${p} ${ipv4Ttl(r)}` : `${p} (rewritten)`)).sort().join(', ');
+}
+
+/** Packet-outs whose actions read L3/L4 fields: keyed like received packets, they must agree with the rules above. */
+const PACKET_OUTS: { name: string; inPort: number; actions: string; frame: Uint8Array; want: string }[] = [
+  { name: 'packet-out dec_ttl', inPort: 1, actions: 'dec_ttl,output:4', frame: buildUdpIpv4({ ...l2, ...v4, ttl: 9, srcPort: 1, dstPort: 2 }), want: 'p4 ttl=8' },
+  { name: 'packet-out resubmit of an ICMP echo request', inPort: 4, actions: 'resubmit(,0)', frame: buildIcmpEcho({ ...l2, ...v4, id: 2, seq: 2 }), want: 'p2' },
+  { name: 'packet-out resubmit of an IPv6 packet to 2001:db8::2', inPort: 1, actions: 'resubmit(,0)', frame: buildUdpIpv6({ ...l2, src: ip6('2001:db8::9'), dst: ip6('2001:db8::2'), srcPort: 7, dstPort: 8 }), want: 'p4' },
+];
+
 interface Outcome { readonly deliveries: Record<string, string>; readonly counters: Record<string, number> }
 
 async function script(t: Target): Promise<Outcome> {
@@ -221,12 +244,15 @@ async function script(t: Target): Promise<Outcome> {
     await new Promise((r) => setTimeout(r, 200));
     counters = flowCounters(t);
   }
+  // Packet-outs last, so that whether they count on rules does not touch the counters above.
+  for (const po of PACKET_OUTS) deliveries[po.name] = await packetOut(t, po.inPort, po.actions, po.frame);
   return { deliveries, counters };
 }
 
 function golden(): Outcome {
   const deliveries: Record<string, string> = {};
   for (const round of [1, 2]) for (const c of CASES) deliveries[`${c.name}, round ${round}`] = c.want;
+  for (const po of PACKET_OUTS) deliveries[po.name] = po.want;
   return { deliveries, counters: N_PACKETS };
 }
 
