@@ -19,7 +19,7 @@
 import type * as net from 'node:net';
 import { Connection } from '../jsonrpc/connection.js';
 import type { JsonValue, Request, Notification } from '../jsonrpc/message.js';
-import { listen, parsePassive, describePassive, type PassiveRemote } from '../jsonrpc/stream.js';
+import { listen, parsePassive, type PassiveRemote } from '../jsonrpc/stream.js';
 import { OvsdbError, syntaxError, syntaxText } from './errors.js';
 import type { Database, Commit } from './database.js';
 import { schemaToWireJson, type DatabaseSchema } from './schema.js';
@@ -137,7 +137,12 @@ export class OvsdbServer {
 
   private async listenRaw(remote: PassiveRemote): Promise<net.Server> {
     const srv = await listen(remote, (sock) => this.accept(sock));
-    this.log.info(`${describePassive(remote)}: listening`);
+    // Like ovsdb-server, say nothing unless the kernel picked the port: then name it, in the
+    // words scripts look for ("0:127.0.0.1: listening on port 38973", OVS's PARSE_LISTENING_PORT).
+    const address = srv.address();
+    if (remote.kind === 'ptcp' && remote.port === 0 && address !== null && typeof address === 'object') {
+      this.log.info(`${remote.port}:${remote.host}: listening on port ${address.port}`);
+    }
     return srv;
   }
 
