@@ -18,7 +18,7 @@ import type { SystemClock } from '../base/clock.js';
 import { Bond, BOND_BUCKETS } from './bond.js';
 import { Lacp } from './lacp.js';
 import { hashMac } from './bond-hash.js';
-import { parseIpv4, formatIpv4 } from './tunnel.js';
+import { parseIpv4, formatIpv4, NEIGH_MAX_AGING_S } from './tunnel.js';
 
 export type CommandResult = { ok: string } | { error: string };
 
@@ -384,12 +384,29 @@ function bondCommands(sw: Switch, clock: SystemClock): CommandSpec[] {
 
 // ----------------------------------------------------------------- tunnels
 
+/** "A.B.C.D", "A.B.C.D/LEN" or "A.B.C.D/MASK" (a CIDR mask), as ovs-vswitchd's route commands take them. */
 function parsePrefix(text: string): { ip: number; len: number } | null {
-  const [addr, lenText] = text.split('/');
+  const [addr, lenText, ...extra] = text.split('/');
+  if (extra.length) return null;
   const ip = parseIpv4(addr ?? '');
-  const len = lenText === undefined ? 32 : Number(lenText);
-  if (ip === null || !Number.isInteger(len) || len < 0 || len > 32) return null;
-  return { ip, len };
+  if (ip === null) return null;
+  if (lenText === undefined) return { ip, len: 32 };
+  if (/^\d+$/.test(lenText)) {
+    const len = Number(lenText);
+    return len <= 32 ? { ip, len } : null;
+  }
+  const mask = parseIpv4(lenText);
+  if (mask === null) return null;
+  const len = 32 - Math.log2(((~mask) >>> 0) + 1);
+  return Number.isInteger(len) ? { ip, len } : null;
+}
+
+/** "pkt_mark=N" (decimal, hex or octal, as scanf's %i reads it); null if the text is not one. */
+function parseMark(text: string): number | null {
+  const m = /^pkt_mark=(0[xX][0-9a-fA-F]+|0[0-7]*|[1-9][0-9]*)$/.exec(text);
+  if (!m) return null;
+  const v = m[1]!.length > 1 && m[1]![0] === '0' && !/^0[xX]/.test(m[1]!) ? parseInt(m[1]!, 8) : Number(m[1]);
+  return v <= 0xffffffff ? v : null;
 }
 
 function tunnelCommands(sw: Switch): CommandSpec[] {
@@ -416,47 +433,82 @@ function tunnelCommands(sw: Switch): CommandSpec[] {
       },
     },
     {
-      name: 'ovs/route/add', usage: 'ip/plen output_bridge [gw] [pkt_mark=mark] [src=src_ip]', minArgs: 2, maxArgs: 5,
-      handler: ([prefix, bridge, ...rest]) => {
+      name: 'ovs/route/add', usage: 'ip/plen output_bridge [gw] [pkt_mark=mark]', minArgs: 2, maxArgs: 4,
+      handler: ([prefix, bridge, third, fourth]) => {
         const p = parsePrefix(prefix!);
-        if (!p) return { error: `Invalid parameters\n` };
-        if (!sw.bridges.has(bridge!)) return { error: `Error while inserting route.\n` };
-        let src: number | null = null;
-        for (const r of rest) if (r.startsWith('src=')) src = parseIpv4(r.slice(4));
-        t.addRoute(p.ip, p.len, bridge!, src);
+        if (!p) return { error: 'Invalid parameters\n' };
+        let mark = 0, gw: number | null = null, src: number | null = null;
+        if (third !== undefined) {
+          // Weft extension: "src=A.B.C.D" pins the source address (later OVS releases take it too).
+          const m = parseMark(third), g = parseIpv4(third), s = third.startsWith('src=') ? parseIpv4(third.slice(4)) : null;
+          if (m === null && g === null && s === null) return { error: 'Invalid pkt_mark or gateway\n' };
+          if (m !== null) mark = m; else if (s !== null) src = s; else if (g !== 0) gw = g;
+        }
+        if (fourth !== undefined) {
+          const m = parseMark(fourth);
+          if (m === null) return { error: 'Invalid pkt_mark\n' };
+          mark = m;
+        }
+        if (!sw.bridges.has(bridge!) || !t.addRoute(p.ip, p.len, bridge!, src, gw, mark)) return { error: 'Error while inserting route.\n' };
         invalidate();
         return { ok: 'OK\n' };
       },
     },
     {
       name: 'ovs/route/del', usage: 'ip/plen [pkt_mark=mark]', minArgs: 1, maxArgs: 2,
-      handler: ([prefix]) => {
+      handler: ([prefix, markText]) => {
         const p = parsePrefix(prefix!);
-        const i = p ? t.routes.findIndex((r) => r.len === p.len && r.prefix === ((p.ip & (p.len ? (~0 << (32 - p.len)) >>> 0 : 0)) >>> 0)) : -1;
-        if (i < 0) return { error: 'Not found\n' };
-        t.routes.splice(i, 1);
+        if (!p) return { error: 'Invalid parameters\n' };
+        const mark = markText === undefined ? 0 : parseMark(markText);
+        if (mark === null) return { error: 'Invalid pkt_mark\n' };
+        if (!t.delRoute(p.ip, p.len, mark)) return { error: 'Not found\n' };
         invalidate();
         return { ok: 'OK\n' };
       },
     },
     { name: 'ovs/route/show', usage: '', minArgs: 0, maxArgs: 0, handler: () => ({ ok: t.routeShow() }) },
     {
-      name: 'tnl/neigh/set', usage: 'BRIDGE IP MAC', minArgs: 3, maxArgs: 3,
-      handler: ([bridge, ip, mac]) => {
-        const a = parseIpv4(ip!);
-        const m = parseMacKey(mac!);
-        if (a === null || m === null) return { error: 'bad IP or MAC address\n' };
-        if (!sw.bridges.has(bridge!)) return { error: 'no such bridge\n' };
-        t.neigh.set(a, { mac: m, bridge: bridge! });
-        invalidate();
-        return { ok: 'OK\n' };
+      name: 'ovs/route/lookup', usage: 'ip_addr [pkt_mark=mark]', minArgs: 1, maxArgs: 2,
+      handler: ([addr, markText]) => {
+        const p = parsePrefix(addr!);
+        if (!p || p.len !== 32) return { error: 'Invalid parameters\n' };
+        const mark = markText === undefined ? 0 : parseMark(markText);
+        if (mark === null) return { error: 'Invalid pkt_mark\n' };
+        const r = t.lookup(p.ip, mark);
+        if (!r) return { error: 'Not found\n' };
+        return { ok: `src ${formatIpv4(r.src)}\ngateway ${r.gw === null ? '::' : formatIpv4(r.gw)}\ndev ${r.bridge}\n` };
       },
     },
-    { name: 'tnl/neigh/show', usage: '', minArgs: 0, maxArgs: 0, handler: () => ({ ok: t.neighShow(formatMac) }) },
-    {
-      name: 'tnl/neigh/flush', usage: '', minArgs: 0, maxArgs: 0,
-      handler: () => { t.neigh.clear(); invalidate(); return { ok: 'OK\n' }; },
-    },
+    // The neighbour commands answer to their older tnl/arp/* names too, as in OVS.
+    ...['neigh', 'arp'].flatMap((kind): CommandSpec[] => [
+      {
+        name: `tnl/${kind}/set`, usage: 'BRIDGE IP MAC', minArgs: 3, maxArgs: 3,
+        handler: ([bridge, ip, mac]) => {
+          // The bridge name is only a label here: OVS records whatever it is given.
+          const a = parseIpv4(ip!);
+          if (a === null) return { error: 'bad IP address\n' };
+          const m = parseMacKey(mac!);
+          if (m === null) return { error: 'bad MAC address\n' };
+          if (t.neigh.set(bridge!, a, m)) invalidate();
+          return { ok: 'OK\n' };
+        },
+      },
+      { name: `tnl/${kind}/show`, usage: '', minArgs: 0, maxArgs: 0, handler: () => ({ ok: t.neighShow(formatMac) }) },
+      {
+        name: `tnl/${kind}/flush`, usage: '', minArgs: 0, maxArgs: 0,
+        handler: () => { if (t.neigh.clear()) invalidate(); return { ok: 'OK\n' }; },
+      },
+      {
+        name: `tnl/${kind}/aging`, usage: '[SECS]', minArgs: 0, maxArgs: 1,
+        handler: ([secs]) => {
+          if (secs === undefined) return { ok: `${Math.floor(t.neigh.aging / 1000)}\n` };
+          const v = /^\+?\d+$/.test(secs) ? Number(secs) : NaN;
+          if (!(v >= 1 && v <= NEIGH_MAX_AGING_S)) return { error: 'bad aging value\n' };
+          t.neigh.setAging(v * 1000);
+          return { ok: 'OK\n' };
+        },
+      },
+    ]),
     {
       name: 'tnl/ports/show', usage: '[-v]', minArgs: 0, maxArgs: 1,
       handler: () => {

@@ -75,7 +75,7 @@ const DATAPATHS: Record<string, { type: string; name: string }> = {
 export class Switch implements XlateRegistry {
   readonly dpifs = new Map<string, Dpif>();
   readonly bridges = new Map<string, Ofproto>();
-  readonly tunnels = new TunnelTables();
+  readonly tunnels = new TunnelTables(() => this.clock.now());
   /** VXLAN/Geneve through the host's UDP stack, for tunnel ports no bridge routes (real datapaths only). */
   readonly hostTunnels = new HostTunnels((type, port, inner, tun) => {
     for (const of of this.bridges.values()) {
@@ -119,15 +119,13 @@ export class Switch implements XlateRegistry {
         this.bondsChanged(of);
         return { actions: [], fields: ['in_port', 'dl_type'], effects: [], rules: [], cacheable: false };
       }
-      // ARP replies seen by a bridge that owns a tunnel address teach the neighbour table (tnl/neigh).
-      let snooped = false;
-      if (key.dl_type === 0x0806 && this.tunnels.addrs.has(of.name)) {
-        const a = arpSender(frame);
-        if (a && a.op === 2) this.tunnels.neigh.set(a.ip, { mac: a.mac, bridge: of.name });
-        snooped = true;
-      }
+      const snooped = this.snoopNeighbour(of, key, frame);
       const r = xlate(this, { ofproto: of, inOfport: p.ofport, flow: key, now, mayLearn: true, wantTrace: false });
       for (const why of r.dropReasons) dpif.drop(`drop: ${why}`);
+      // A tunnel packet terminated here teaches the neighbour table its sender's outer MAC, as OVS does.
+      if (key.dl_type === 0x0800 && key.nw_src !== undefined && key.dl_src !== undefined && r.actions.some((a) => a.t === 'tnl_pop')) {
+        if (this.tunnels.neigh.set(of.name, key.nw_src, key.dl_src)) this.invalidateAll();
+      }
       return { actions: r.actions, fields: r.fields, effects: r.effects, rules: r.rules, cacheable: r.cacheable && !snooped, macDeps: r.macDeps };
     }
     dpif.drop('drop: packet on a port of no bridge');
@@ -156,6 +154,30 @@ export class Switch implements XlateRegistry {
     const r = xlate(this, { ofproto: best.of, inOfport: best.port.ofport, flow: key, now, mayLearn: true, wantTrace: false });
     for (const why of r.dropReasons) dpif.drop(`drop: ${why}`);
     return { actions: r.actions, fields: [...new Set([...fields, ...r.fields])], effects: r.effects, rules: r.rules, cacheable: r.cacheable, macDeps: r.macDeps };
+  }
+
+  /**
+   * ARP snooping for the neighbour table, under OVS's conditions: native
+   * tunnelling is on (the datapath has a tunnel port), the bridge owns an
+   * address, and the frame is an ARP reply to one of its addresses or a
+   * gratuitous ARP (sender = target address), with a sender MAC. Returns
+   * whether the frame was looked at (such frames are not cached, so that
+   * every one of them is seen).
+   */
+  private snoopNeighbour(of: Ofproto, key: Record<string, number>, frame: Buffer): boolean {
+    if (key.dl_type !== 0x0806 || !this.tunnels.addrs.has(of.name)) return false;
+    if (![...this.bridges.values()].some((b) => b.dpif === of.dpif && [...b.ports.values()].some((p) => p.tunnel))) return false;
+    const a = arpSender(frame);
+    if (!a || a.mac === 0) return true;
+    const garp = a.ip === a.target;
+    if (garp || (a.op === 2 && this.tunnels.ownsAddress(of.name, a.target))) {
+      if (this.tunnels.neigh.set(of.name, a.ip, a.mac)) this.invalidateAll();
+    }
+    return true;
+  }
+
+  private invalidateAll(): void {
+    for (const d of this.dpifs.values()) d.invalidate();
   }
 
   /** Injects a frame the switch itself originates as if the bridge's own port had sent it. */
@@ -361,6 +383,8 @@ export class Switch implements XlateRegistry {
       this.runBonds(of, now, statsRound);
       of.fdb.expire(now);   // invalidates the datapath's cache through fdb.onChange when entries go
     }
+    // Stale neighbours go; tunnel outputs that used them must look again (and ARP).
+    if (this.tunnels.neigh.expire()) this.invalidateAll();
   }
 }
 

@@ -97,13 +97,132 @@ export function parseTunnel(name: string, type: string, options: ReadonlyMap<str
 
 // ----------------------------------------------------------- routes and neighbours
 
-export interface Route { prefix: number; len: number; bridge: string; src: number | null; cached?: boolean }
+/**
+ * A route of the userspace routing table. "User" routes come from
+ * `ovs/route/add`, "Cached" ones from the host. The source address is fixed
+ * when the route is added: the bridge's address whose subnet holds the
+ * destination (else the gateway), longest mask first; a route with neither
+ * cannot be added, as in ovs-vswitchd.
+ */
+export interface Route {
+  prefix: number;
+  len: number;
+  bridge: string;
+  src: number | null;
+  /** Next hop; null when the destination is on the link. */
+  gw?: number | null;
+  /** Packet mark the route applies to (0: unmarked packets). */
+  mark?: number;
+  cached?: boolean;
+}
+
+/** A neighbour (tnl/neigh): the MAC of an IP address as seen from one bridge. */
+export interface Neighbour {
+  readonly ip: number;
+  readonly mac: number;
+  readonly bridge: string;
+  /** When it goes stale (ms, the switch clock), unless used or seen again. */
+  expires: number;
+}
+
+/** Default idle time of a neighbour entry (OVS: 15 minutes), and the largest `tnl/neigh/aging` accepts. */
+export const NEIGH_DEFAULT_AGING_MS = 15 * 60 * 1000;
+export const NEIGH_MAX_AGING_S = 3600;
+
+function maskOf(len: number): number {
+  return len === 0 ? 0 : (~0 << (32 - len)) >>> 0;
+}
+
+/**
+ * The neighbour table, keyed by (bridge, IP) as OVS keys it: the same
+ * address may be known on two bridges with different MACs. Entries age
+ * out `aging` ms after they were last set or used; an expired entry is
+ * never used and is removed on the next `expire()`.
+ */
+export class NeighbourTable {
+  private readonly entries = new Map<string, Neighbour>();
+  aging = NEIGH_DEFAULT_AGING_MS;
+
+  constructor(
+    private readonly now: () => number,
+    /** Where the switch would route `ip`: the bridge and the next hop (for `get`). */
+    private readonly nextHop: (ip: number) => { bridge: string; ip: number } | null,
+  ) {}
+
+  /** Records (or refreshes) `ip` -> `mac` on `bridge`; returns whether anything changed. */
+  set(bridge: string, ip: number, mac: number): boolean {
+    const k = `${bridge}|${ip}`;
+    const cur = this.entries.get(k);
+    const expires = this.now() + this.aging;
+    if (cur && cur.mac === mac && cur.expires > this.now()) { cur.expires = expires; return false; }
+    this.entries.set(k, { ip, mac, bridge, expires });
+    return true;
+  }
+
+  /** The live entry for `ip` on `bridge`; using it keeps it fresh. */
+  find(bridge: string, ip: number): Neighbour | undefined {
+    const e = this.entries.get(`${bridge}|${ip}`);
+    if (!e || e.expires <= this.now()) return undefined;
+    e.expires = this.now() + this.aging;
+    return e;
+  }
+
+  /** The neighbour through which `ip` is reached: the next hop's entry on the bridge the route names. */
+  get(ip: number): Neighbour | undefined {
+    const hop = this.nextHop(ip);
+    return hop ? this.find(hop.bridge, hop.ip) : undefined;
+  }
+
+  /** `tnl/neigh/aging SECS`: entries due later than the new aging time are brought forward. */
+  setAging(ms: number): void {
+    this.aging = ms;
+    const limit = this.now() + ms;
+    for (const e of this.entries.values()) if (e.expires > limit) e.expires = limit;
+  }
+
+  /** Removes expired entries; returns whether any went. */
+  expire(): boolean {
+    let gone = false;
+    for (const [k, e] of this.entries) if (e.expires <= this.now()) { this.entries.delete(k); gone = true; }
+    return gone;
+  }
+
+  clear(): boolean {
+    const had = this.entries.size > 0;
+    this.entries.clear();
+    return had;
+  }
+
+  get size(): number {
+    return this.entries.size;
+  }
+
+  /** `tnl/neigh/show`: IP padded to 46 columns, MAC, three spaces, bridge; " STALE" when expired. */
+  show(formatMac: (m: number) => string): string {
+    const lines = [
+      'IP                                            MAC                 Bridge',
+      '=========================================================================='];
+    const sorted = [...this.entries.values()].sort((a, b) => a.ip - b.ip || (a.bridge < b.bridge ? -1 : 1));
+    for (const e of sorted) {
+      lines.push(`${formatIpv4(e.ip).padEnd(46)}${formatMac(e.mac)}   ${e.bridge}${e.expires <= this.now() ? ' STALE' : ''}`);
+    }
+    return lines.join('\n') + '\n';
+  }
+}
 
 export class TunnelTables {
   /** Routes added with `ovs/route/add` ("User:") and learned from the host ("Cached:"). */
   readonly routes: Route[] = [];
   /** Bridge-owned addresses (netdev-dummy/ip4addr, or the host's addresses on a bridge's internal ports), by bridge. */
   readonly addrs = new Map<string, { ip: number; len: number; cached?: boolean }[]>();
+  readonly neigh: NeighbourTable;
+
+  constructor(now: () => number = () => Date.now()) {
+    this.neigh = new NeighbourTable(now, (ip) => {
+      const r = this.lookup(ip);
+      return r ? { bridge: r.bridge, ip: r.gw ?? ip } : null;
+    });
+  }
 
   /**
    * Replaces what was learned from the host: the IPv4 addresses on each
@@ -122,8 +241,7 @@ export class TunnelTables {
         const cur = this.addrs.get(bridge) ?? [];
         if (!cur.some((a) => a.ip === ip)) cur.push({ ip, len, cached: true });
         this.addrs.set(bridge, cur);
-        const mask = len === 0 ? 0 : (~0 << (32 - len)) >>> 0;
-        const prefix = (ip & mask) >>> 0;
+        const prefix = (ip & maskOf(len)) >>> 0;
         if (!this.routes.some((r) => r.prefix === prefix && r.len === len)) this.routes.push({ prefix, len, bridge, src: ip, cached: true });
         // The address itself, as the kernel's local table holds it.
         if (len < 32 && !this.routes.some((r) => r.prefix === ip && r.len === 32)) this.routes.push({ prefix: ip, len: 32, bridge, src: ip, cached: true });
@@ -131,8 +249,6 @@ export class TunnelTables {
     }
     return before !== JSON.stringify([...this.addrs].map(([b, l]) => [b, l.filter((a) => a.cached)]));
   }
-  /** ip -> { mac, bridge } */
-  readonly neigh = new Map<number, { mac: number; bridge: string }>();
 
   addAddress(bridge: string, ip: number, len: number): void {
     const list = this.addrs.get(bridge) ?? [];
@@ -144,40 +260,66 @@ export class TunnelTables {
     return (this.addrs.get(bridge) ?? []).some((a) => a.ip === ip);
   }
 
-  addRoute(prefix: number, len: number, bridge: string, src: number | null): void {
-    const mask = len === 0 ? 0 : (~0 << (32 - len)) >>> 0;
-    const r = { prefix: (prefix & mask) >>> 0, len, bridge, src };
-    const i = this.routes.findIndex((x) => x.prefix === r.prefix && x.len === len);
-    if (i >= 0) this.routes[i] = r; else this.routes.push(r);
+  /** The bridge's address whose subnet holds `dst`, the longest mask winning; null if none does. */
+  sourceFor(bridge: string, dst: number): number | null {
+    let best: { ip: number; len: number } | null = null;
+    for (const a of this.addrs.get(bridge) ?? []) {
+      const m = maskOf(a.len);
+      if (((dst & m) >>> 0) === ((a.ip & m) >>> 0) && (!best || a.len > best.len)) best = a;
+    }
+    return best ? best.ip : null;
   }
 
-  /** Longest-prefix match; the source is the route's, else an address of the bridge in the prefix. */
-  lookup(dst: number): { bridge: string; src: number } | null {
+  /**
+   * Adds (or replaces) a user route. The source is `src` when given, else
+   * the bridge's address on the destination's subnet, else on the
+   * gateway's; false (nothing added) when there is none.
+   */
+  addRoute(prefix: number, len: number, bridge: string, src: number | null, gw: number | null = null, mark = 0): boolean {
+    const masked = (prefix & maskOf(len)) >>> 0;
+    const source = src ?? this.sourceFor(bridge, masked) ?? (gw !== null ? this.sourceFor(bridge, gw) : null);
+    if (source === null) return false;
+    const r: Route = { prefix: masked, len, bridge, src: source, gw, mark };
+    const i = this.routes.findIndex((x) => x.prefix === masked && x.len === len && (x.mark ?? 0) === mark && !x.cached);
+    if (i >= 0) this.routes[i] = r; else this.routes.push(r);
+    return true;
+  }
+
+  /** Removes the user route for exactly this prefix and mark; false if there is none. */
+  delRoute(prefix: number, len: number, mark = 0): boolean {
+    const masked = (prefix & maskOf(len)) >>> 0;
+    const i = this.routes.findIndex((x) => x.prefix === masked && x.len === len && (x.mark ?? 0) === mark && !x.cached);
+    if (i < 0) return false;
+    this.routes.splice(i, 1);
+    return true;
+  }
+
+  /** Longest-prefix match among the routes for `mark` (user routes before cached ones of the same length). */
+  lookup(dst: number, mark = 0): { bridge: string; src: number; gw: number | null } | null {
     let best: Route | null = null;
     for (const r of this.routes) {
-      const mask = r.len === 0 ? 0 : (~0 << (32 - r.len)) >>> 0;
-      if (((dst & mask) >>> 0) === r.prefix && (!best || r.len > best.len)) best = r;
+      if ((r.mark ?? 0) !== mark || ((dst & maskOf(r.len)) >>> 0) !== r.prefix) continue;
+      if (!best || r.len > best.len || (r.len === best.len && best.cached && !r.cached)) best = r;
     }
     if (!best) return null;
-    const src = best.src ?? this.addrs.get(best.bridge)?.[0]?.ip ?? null;
-    return src === null ? null : { bridge: best.bridge, src };
+    const src = best.src ?? this.sourceFor(best.bridge, dst) ?? this.addrs.get(best.bridge)?.[0]?.ip ?? null;
+    return src === null ? null : { bridge: best.bridge, src, gw: best.gw ?? null };
   }
 
   routeShow(): string {
     const lines = ['Route Table:'];
-    for (const r of [...this.routes].sort((a, b) => b.len - a.len || a.prefix - b.prefix)) {
-      const src = r.src ?? this.addrs.get(r.bridge)?.[0]?.ip;
-      lines.push(`${r.cached ? 'Cached' : 'User'}: ${formatIpv4(r.prefix)}/${r.len} dev ${r.bridge}${src !== undefined ? ` SRC ${formatIpv4(src)}` : ''}${r.cached && r.len === 32 ? ' local' : ''}`);
+    const prio = (r: Route): number => r.len + (r.cached ? 0 : 32);
+    for (const r of [...this.routes].sort((a, b) => prio(b) - prio(a) || a.prefix - b.prefix)) {
+      const src = r.src ?? this.sourceFor(r.bridge, r.prefix) ?? this.addrs.get(r.bridge)?.[0]?.ip;
+      const local = r.cached && r.len === 32;
+      lines.push(`${r.cached ? 'Cached' : 'User'}: ${formatIpv4(r.prefix)}/${r.len}${r.mark ? ` MARK ${r.mark}` : ''} dev ${r.bridge}` +
+        `${r.gw != null ? ` GW ${formatIpv4(r.gw)}` : ''}${src !== undefined ? ` SRC ${formatIpv4(src)}` : ''}${local ? ' local' : ''}`);
     }
     return lines.join('\n') + '\n';
   }
 
   neighShow(formatMac: (m: number) => string): string {
-    const lines = [`${'IP'.padEnd(46)}${'MAC'.padEnd(20)}Bridge`, '='.repeat(90)];
-    for (const [ip, e] of [...this.neigh].sort((a, b) => a[0] - b[0])) {
-      lines.push(`${formatIpv4(ip).padEnd(46)}${formatMac(e.mac).padEnd(20)}${e.bridge}`);
-    }
-    return lines.join('\n') + '\n';
+    return this.neigh.show(formatMac);
   }
 }
 
@@ -347,9 +489,10 @@ export function arpRequest(mac: number, src: number, target: number): Buffer {
 }
 
 /** If `f` is an ARP reply (or request), its sender's IP and MAC. */
-export function arpSender(f: Buffer): { ip: number; mac: number; op: number } | null {
+/** The sender (and target address) of an untagged Ethernet/IPv4 ARP frame. */
+export function arpSender(f: Buffer): { ip: number; mac: number; op: number; target: number } | null {
   if (f.length < 42 || f.readUInt16BE(12) !== 0x0806 || f.readUInt16BE(16) !== 0x0800 || f[18] !== 6 || f[19] !== 4) return null;
-  return { op: f.readUInt16BE(20), mac: f.readUIntBE(22, 6), ip: f.readUInt32BE(28) };
+  return { op: f.readUInt16BE(20), mac: f.readUIntBE(22, 6), ip: f.readUInt32BE(28), target: f.readUInt32BE(38) };
 }
 
 export function udpSourcePort(hash: number): number {
