@@ -187,3 +187,42 @@ User: 192.0.2.0/24 dev br-phy SRC 192.0.2.10
 User: 198.51.100.128/25 dev br-two SRC 198.51.100.1
 User: 203.0.113.0/24 dev br-phy GW 192.0.2.1 SRC 192.0.2.10
 OUT
+step "neighbour aging (tnl/neigh/aging) under simulated time"
+check "ovs-appctl tnl/neigh/aging" <<'OUT'
+900
+OUT
+check -rc 2 "ovs-appctl tnl/neigh/aging 0 2>&1" <<'OUT'
+bad aging value
+ovs-appctl: ovs-vswitchd: server returned an error
+OUT
+check -rc 2 "ovs-appctl tnl/neigh/aging 3601 2>&1" <<'OUT'
+bad aging value
+ovs-appctl: ovs-vswitchd: server returned an error
+OUT
+check "ovs-appctl time/stop"
+check "ovs-appctl tnl/neigh/set br-phy 192.0.2.60 02:00:00:00:00:60" <<'OUT'
+OK
+OUT
+check "ovs-appctl tnl/neigh/aging 60" <<'OUT'
+OK
+OUT
+check "ovs-appctl tnl/neigh/set br-phy 192.0.2.61 02:00:00:00:00:61" <<'OUT'
+OK
+OUT
+check "ovs-appctl time/warp 30000" <<'OUT'
+warped
+OUT
+check "ovs-appctl tnl/neigh/set br-phy 192.0.2.61 02:00:00:00:00:61" <<'OUT'
+OK
+OUT
+check "ovs-appctl time/warp 40000 1000" <<'OUT'
+warped
+OUT
+check "ovs-appctl tnl/neigh/show | tail -n +3" <<'OUT'
+192.0.2.61                                    02:00:00:00:00:61   br-phy
+OUT
+check "ovs-appctl time/warp 30000 1000" <<'OUT'
+warped
+OUT
+check "ovs-appctl tnl/neigh/show | tail -n +3" <<'OUT'
+OUT

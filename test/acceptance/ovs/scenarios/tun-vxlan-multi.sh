@@ -82,3 +82,19 @@ priority=10,tun_id=0x64,in_port=10 1
 priority=10,tun_id=0xc8,in_port=10 1
 priority=5,in_port=10 1
 OUT
+step "a VTEP behind a gateway: the outer destination MAC is the gateway's"
+check "ovs-appctl ovs/route/add 203.0.113.0/24 br-phy 192.0.2.1" <<'OUT'
+OK
+OUT
+check "ovs-appctl tnl/neigh/set br-phy 192.0.2.1 02:00:00:00:00:01" <<'OUT'
+OK
+OUT
+check "ovs-ofctl add-flow br-int 'priority=20,in_port=vm1,dl_src=50:54:00:00:00:77,actions=set_field:203.0.113.5->tun_dst,set_tunnel:500,output:10'"
+tx_mark
+F=$(pkt src=50:54:00:00:00:77 fill=7)
+inject vm1 $F
+wait_until 5 "ovstool txget $T/pcap | grep -q '^eth1 '"
+sleep 0.3
+check "ovstool txget $T/pcap | ovstool vxlan-decode" <<OUT
+eth1 eth_dst=02:00:00:00:00:01 eth_src=aa:55:aa:55:00:01 ip_src=192.0.2.10 ip_dst=203.0.113.5 proto=17 ttl=64 df=1 ip_len_ok=1 ip_csum_ok=1 udp_dst=4789 udp_len_ok=1 vxlan_flags=0x08000000 vni=500 inner=ffffffffffff50540000007788b50708090a0b0c0d0e0f101112131415161718191a1b1c1d1e1f202122232425262728292a2b2c2d2e2f3031323334
+OUT
