@@ -517,7 +517,13 @@ function doNormal(ctx: Ctx, of: Ofproto, inOfport: number, flow: Record<string, 
     for (const fld of o.fields ?? []) ctx.fields.add(fld);
   }
   // Group outputs by the tag they need, starting with the packet's current one, to keep the action list short.
-  const wanted = res.outputs.map((o) => ({ o, tci: o.vid === 0 ? 0 : (pcp << 13) | VLAN_CFI | o.vid }));
+  // A port that carries the VLAN untagged (access, or its native VLAN when native-untagged) strips
+  // the tag; any other keeps a tag whenever VID or PCP is non-zero, so a priority tag (VID 0) survives.
+  const wanted = res.outputs.map((o) => {
+    const m = o.bundle.vlan.mode;
+    const untagged = m === 'access' || (m === 'native-untagged' && o.vid === 0);
+    return { o, tci: untagged || (o.vid === 0 && pcp === 0) ? 0 : (pcp << 13) | VLAN_CFI | o.vid };
+  });
   wanted.sort((a, b) => Number(b.tci === ctx.committedTci) - Number(a.tci === ctx.committedTci) || a.tci - b.tci);
   for (const { o, tci: t } of wanted) outputPort(ctx, of, o.ofport, t, flow, indent);
 }

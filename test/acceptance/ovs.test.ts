@@ -34,9 +34,6 @@ const profiles: Profile[] = [
     name: 'weft',
     env: { OVSDB_SERVER: `${weft} ovsdb-server`, OVSDB_TOOL: `${weft} ovsdb-tool`, VSWITCHD: WEFT_VSWITCHD },
     patterns: [''],
-    todo: {
-      'vlan-priority-tags': 'xlate.ts: NORMAL output of VLAN 0 with a non-zero PCP to trunk/native-tagged ports must keep the priority tag (OVS xvlan_put: tagged whenever vid|pcp != 0)',
-    },
   },
   {
     // Weft's server under the real ovs-vswitchd, a demanding client (locks, monitor_cond_since, _Server).

@@ -64,8 +64,9 @@ class Reference {
     for (const o of outs) {
       const q = this.ports[o]!;
       if (!this.carries(q, vlan)) continue;
-      // Egress VID 0 means untagged (OVS's output_vlan_to_vid), so VLAN 0 always leaves untagged.
-      const untagged = q.mode === 'access' || vlan === 0 || (q.mode === 'native-untagged' && vlan === q.tag);
+      // Access ports and a native-untagged port's own VLAN leave untagged; elsewhere VLAN 0 leaves
+      // as a priority tag when it has a PCP (as ovs-vswitchd 3.1 does), untagged without one.
+      const untagged = q.mode === 'access' || (q.mode === 'native-untagged' && vlan === q.tag) || (vlan === 0 && inPcp === 0);
       res.push(untagged ? `p${o} untagged` : `p${o} vid=${vlan} pcp=${inPcp}`);
     }
     return res.sort();
