@@ -444,8 +444,10 @@ function outputTunnel(ctx: Ctx, p: OfPort, tci: number, flow: Record<string, num
   if (!neigh) {
     // Resolve the VTEP first; the packet is dropped, as in OVS. Not cached: the next packet must look again.
     ctx.cacheable = false;
-    ctx.drop(indent, `neighbor cache miss for ${formatIpv4(remote)} on bridge ${route.bridge}, sending ARP request`);
-    const req = arpRequest(underlay.settings.mac, src, remote);
+    // Behind a gateway, the gateway is the neighbour to resolve (as ovs-vswitchd does).
+    const hop = route.gw ?? remote;
+    ctx.drop(indent, `neighbor cache miss for ${formatIpv4(hop)} on bridge ${route.bridge}, sending ARP request`);
+    const req = arpRequest(underlay.settings.mac, src, hop);
     const reg = ctx.reg, bridge = route.bridge;
     ctx.actions.push({ t: 'userspace', reason: 'arp', handler: () => reg.sendFromLocal(bridge, req) });
     return;

@@ -86,10 +86,15 @@ step "a VTEP behind a gateway: the outer destination MAC is the gateway's"
 check "ovs-appctl ovs/route/add 203.0.113.0/24 br-phy 192.0.2.1" <<'OUT'
 OK
 OUT
+check "ovs-ofctl add-flow br-int 'priority=20,in_port=vm1,dl_src=50:54:00:00:00:77,actions=set_field:203.0.113.5->tun_dst,set_tunnel:500,output:10'"
+# The gateway is unresolved: the switch asks for the gateway, not for the VTEP behind it.
+tx_mark
+inject vm1 $(pkt src=50:54:00:00:00:77 fill=6)
+REQ=$(ovstool arp op=1 src=aa:55:aa:55:00:01 spa=192.0.2.10 tpa=192.0.2.1)
+wait_until 5 "ovstool txget $T/pcap | grep -q '^eth1 $REQ'"
 check "ovs-appctl tnl/neigh/set br-phy 192.0.2.1 02:00:00:00:00:01" <<'OUT'
 OK
 OUT
-check "ovs-ofctl add-flow br-int 'priority=20,in_port=vm1,dl_src=50:54:00:00:00:77,actions=set_field:203.0.113.5->tun_dst,set_tunnel:500,output:10'"
 tx_mark
 F=$(pkt src=50:54:00:00:00:77 fill=7)
 inject vm1 $F
