@@ -18,10 +18,13 @@
  *
  * Speed: the key is refilled in place, one per batch nesting depth (a
  * decapsulated packet re-enters `receive` while its outer packet's batch
- * is running), so the per-frame cost is the parse itself, no allocation:
- * measured, the full extraction costs NORMAL switching nothing against the
- * old L2 + IPv4 key (see docs/architecture.md). Only a miss copies the key
- * into the datapath flow translation reads and may keep.
+ * is running), so the per-frame cost is the parse itself, no allocation;
+ * for IPv4 that is cheaper than building the old L2 + IPv4 key object, and
+ * with the megaflow cache's compiled lookups NORMAL switching got faster,
+ * not slower (figures in docs/architecture.md). So the full key is always
+ * extracted, rather than only when some rule needs more than L2 + IPv4.
+ * Only a miss copies the key into the datapath flow that translation
+ * reads and may keep.
  *
  * Outputs are queued per port while a batch is processed and sent with one
  * `send` per port at the end, so a real device makes one system call per
