@@ -32,6 +32,12 @@ function l3Offset(f: Buffer): { off: number; type: number } | null {
 }
 
 function bytesEq(a: unknown, b: unknown): boolean {
+  if (a === b) return true;
+  if (a instanceof Uint8Array && b instanceof Uint8Array) {
+    if (a.length !== b.length) return false;
+    for (let i = 0; i < a.length; i++) if (a[i] !== b[i]) return false;
+    return true;
+  }
   return toBig((a ?? 0) as never) === toBig((b ?? 0) as never);
 }
 
