@@ -74,22 +74,44 @@ function swap16(x: number): number {
   return ((x & 0xff) << 8) | ((x >> 8) & 0xff);
 }
 
-/** The fields of a flow the L3/L4 hash reads (IPv4; numbers as Weft's flow key holds them). */
+/** The fields of a flow the L3/L4 hash reads (as Weft's flow key holds them). */
 export interface FiveTuple {
   readonly dl_type?: number;
   readonly nw_src?: number;
   readonly nw_dst?: number;
+  /** IPv6 addresses, network byte order. */
+  readonly ipv6_src?: Uint8Array;
+  readonly ipv6_dst?: Uint8Array;
   readonly nw_proto?: number;
   readonly tp_src?: number;
   readonly tp_dst?: number;
 }
 
-/** flow_hash_5tuple: addresses, protocol and (for TCP, UDP, SCTP, ICMP) both ports in one word. */
+/** Adds an address's bytes as the 32-bit words a little-endian machine reads from memory. */
+function hashAddBytes(h: number, b: Uint8Array | undefined): number {
+  for (let i = 0; i < 16; i += 4) {
+    const w = b && b.length >= i + 4 ? (b[i]! | (b[i + 1]! << 8) | (b[i + 2]! << 16) | (b[i + 3]! << 24)) >>> 0 : 0;
+    h = hashAdd(h, w);
+  }
+  return h;
+}
+
+/**
+ * flow_hash_5tuple: addresses (IPv4 and ARP, or IPv6), protocol and (for
+ * TCP, UDP, SCTP, ICMP, ICMPv6) both ports in one word; other frames hash
+ * the basis alone.
+ */
 export function hash5Tuple(f: FiveTuple, basis: number): number {
   let h = basis >>> 0;
-  if (f.dl_type === 0x0800 || f.dl_type === 0x0806) {
-    h = hashAdd(h, swap32(f.nw_src ?? 0));
-    h = hashAdd(h, swap32(f.nw_dst ?? 0));
+  const v6 = f.dl_type === 0x86dd;
+  if (v6 || f.dl_type === 0x0800 || f.dl_type === 0x0806) {
+    if (v6) {
+      h = hashAddBytes(h, f.ipv6_src);
+      h = hashAddBytes(h, f.ipv6_dst);
+    } else {
+      h = hashAdd(h, swap32(f.nw_src ?? 0));
+      h = hashAdd(h, swap32(f.nw_dst ?? 0));
+    }
     const proto = f.nw_proto ?? 0;
     h = hashAdd(h, proto);
     if (proto === 6 || proto === 17 || proto === 132 || proto === 1 || proto === 58) {

@@ -114,6 +114,7 @@ export type Verdict = 'accept' | 'drop' | 'drop-if-moved';
 export interface LearningPacket { readonly ofport: number; readonly frame: Buffer }
 
 const L4_FIELDS = ['dl_type', 'nw_src', 'nw_dst', 'nw_proto', 'tp_src', 'tp_dst'] as const;
+const L4_FIELDS_V6 = ['dl_type', 'ipv6_src', 'ipv6_dst', 'nw_proto', 'tp_src', 'tp_dst'] as const;
 
 let nextRecircId = 1;
 
@@ -293,7 +294,7 @@ export class Bond {
     if (!m) return null;
     if (this.s.mode === 'active-backup' || !this.hash || this.lacpState === 'configured') return { ofport: m.ofport };
     const e = this.entryFor(flow, flow.dl_src ?? 0, vid);
-    const fields = this.s.mode === 'balance-tcp' ? L4_FIELDS : undefined;
+    const fields = this.s.mode === 'balance-tcp' ? (flow.dl_type === 0x86dd ? L4_FIELDS_V6 : L4_FIELDS) : undefined;
     return { ofport: m.ofport, counters: e.counters, ...(fields ? { fields } : {}) };
   }
 

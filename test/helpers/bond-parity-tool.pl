@@ -8,6 +8,12 @@ my @LACP_BITS = qw(activity timeout aggregation synchronized collecting distribu
 sub kv { my ($d, @a) = @_; my %h = %$d; for (@a) { my ($k, $v) = split /=/, $_, 2; $h{$k} = $v // ''; } return \%h; }
 sub mac { my $m = shift; return pack('C6', map { hex } split /:/, $m); }
 sub ip { return pack('C4', split /\./, shift); }
+sub ip6 {
+  my ($head, $tail) = split /::/, shift, 2;
+  my @h = map { hex } grep { length } split /:/, ($head // '');
+  my @t = map { hex } grep { length } split /:/, ($tail // '');
+  return pack('n8', @h, (0) x (8 - @h - @t), @t);
+}
 sub num { my $v = shift; return $v =~ /^0x/i ? hex($v) : $v + 0; }
 sub eth {
   my $d = shift;
@@ -66,6 +72,12 @@ if ($cmd eq 'pkt') {
   my $hdr = pack('CCnnnCCna4a4', 0x45, 0, 20 + length($udp), 0, 0x4000, 64, 17, 0, ip($d->{ip_src}), ip($d->{ip_dst}));
   substr($hdr, 10, 2) = pack('n', csum($hdr));
   print unpack('H*', eth($d) . pack('n', 0x0800) . $hdr . $udp), "\n";
+} elsif ($cmd eq 'udp6') {
+  my $d = kv({ dst => 'ff:ff:ff:ff:ff:ff', src => '50:54:00:00:00:01', vlan => '', pcp => '', ip_src => '2001:db8::1', ip_dst => '2001:db8::2', sport => 1000, dport => 2000, plen => 18 }, @ARGV);
+  my $payload = pack('C*', map { $_ & 0xff } 0 .. num($d->{plen}) - 1);
+  my $udp = pack('nnnn', $d->{sport}, $d->{dport}, 8 + length($payload), 0) . $payload;
+  my $hdr = pack('NnCC', 0x60000000, length($udp), 17, 64) . ip6($d->{ip_src}) . ip6($d->{ip_dst});
+  print unpack('H*', eth($d) . pack('n', 0x86dd) . $hdr . $udp), "\n";
 } elsif ($cmd eq 'lacpdu') {
   my $d = kv({ src => '50:54:00:00:00:01', actor_sys => '00:00:00:00:00:00', actor_prio => 65535, actor_key => 0, actor_port => 0,
                actor_port_prio => 65535, actor_state => 0, partner_sys => '00:00:00:00:00:00', partner_prio => 0, partner_key => 0,
@@ -104,5 +116,5 @@ if ($cmd eq 'pkt') {
     printf "%s dst=%s version=%d %s\n", $port, join(':', map { sprintf '%02x', $_ } unpack('C6', substr($b, 0, 6))), ord(substr($b, 15, 1)), join(' | ', @out);
   }
 } else {
-  die "usage: tool.pl pkt|udp4|lacpdu|txmark|txget|tx|lacp-decode ...\n";
+  die "usage: tool.pl pkt|udp4|udp6|lacpdu|txmark|txget|tx|lacp-decode ...\n";
 }

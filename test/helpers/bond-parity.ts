@@ -105,6 +105,7 @@ add_port() {
 }
 pkt() { tool pkt "$@"; }
 udp4() { tool udp4 "$@"; }
+udp6() { tool udp6 "$@"; }
 pdu() { tool lacpdu "$@"; }
 inject() { local i=$1; shift; ovs-appctl netdev-dummy/receive "$i" "$@" > /dev/null; }
 # settle [SECONDS]: lets the daemon's main loop catch up. OVS finishes some state changes (a port's
