@@ -173,7 +173,7 @@ const scenarios: Scenario[] = [
       'for sp in 1 2 3 4 5 6 7 8; do inject p3 $(udp4 src=$A sport=$sp); done; tx > $T/second; cmp $T/first $T/second && echo same',
       // Which flows share a member (the L3/L4 hash, IPv4 and IPv6), members named in order of first use.
       // Unicast to a MAC learned on the bond (floods take one member whatever the hash).
-      { sh: 'inject p1 $(pkt src=$B fill=9); tx > /dev/null; for sp in $(seq 1 12); do inject p3 $(udp4 src=$A dst=$B sport=$sp); echo "v4 $sp $(tx | cut -d" " -f1 | paste -sd,)"; done', relabel: ['p1', 'p2'] },
+      { sh: 'inject p1 $(pkt src=$B fill=9); for i in $(seq 50); do ovs-appctl fdb/show br0 | grep -q $B && break; sleep 0.1; done; tx > /dev/null; for sp in $(seq 1 12); do inject p3 $(udp4 src=$A dst=$B sport=$sp); echo "v4 $sp $(tx | cut -d" " -f1 | paste -sd,)"; done', relabel: ['p1', 'p2'] },
       { sh: 'for sp in $(seq 1 12); do inject p3 $(udp6 src=$A dst=$B sport=$sp); echo "v6 $sp $(tx | cut -d" " -f1 | paste -sd,)"; done', relabel: ['p1', 'p2'] },
       'inject p1 $(pkt src=$B fill=2); inject p2 $(pkt src=$C fill=3); tx',
       // The partner goes silent: expired, then defaulted; no member may carry traffic.
