@@ -143,6 +143,9 @@ export class Connection {
         this.handler.onNotification?.(this, msg);
         return;
       case 'reply': {
+        // Our ids are numbers; a reply whose id is anything else (an object whose toString is
+        // not callable would even throw in String()) answers nothing we sent.
+        if (typeof msg.id !== 'number' && typeof msg.id !== 'string') return;
         const key = String(msg.id);
         const p = this.pending.get(key);
         if (!p) return;     // a reply nobody waits for (e.g. after a timeout) is dropped
