@@ -257,7 +257,6 @@ static napi_value Close(napi_env env, napi_callback_info info) {
 
 /* ---------- receive ---------- */
 
-static uint8_t *scratch;                 /* BATCH slots of SLOT bytes */
 static uint8_t cmsgbuf[BATCH][CMSG_SPACE(sizeof(struct tpacket_auxdata))];
 
 /* Fixes one received slot in place: completes partial checksums (non-GSO), puts
@@ -293,29 +292,26 @@ static int fix_frame(uint8_t *slot, int n, int vlan_valid, uint16_t tci, uint16_
   return start;
 }
 
-/* recv(fd, isTap, meta: Int32Array[, slab: Buffer]) -> Buffer | number | null
+/* recv(fd, isTap, meta: Int32Array, slab: Buffer) -> number | null
  *
- * Without a slab: the batch is copied into one new Buffer (meta offsets into
- * it). With a slab of BATCH * SLOT bytes (owned by JavaScript, reused for
- * every batch): frames are received straight into it, nothing is copied or
- * allocated, and the result is the number of frames (meta offsets into the
- * slab); the frames are valid until the slab's next recv. */
+ * Receives up to BATCH frames straight into `slab` (BATCH slots of SLOT
+ * bytes, owned by JavaScript and reused for every batch: nothing is copied
+ * or allocated) and returns how many; meta gets [offset in the slab,
+ * length, gsoType, gsoSize] per frame. The frames are valid until the
+ * slab's next recv. */
 static napi_value Recv(napi_env env, napi_callback_info info) {
   size_t argc = 4;
   napi_value argv[4];
   napi_get_cb_info(env, info, &argc, argv, NULL, NULL);
-  uint8_t *base = NULL;
-  if (argc >= 4) {
-    bool isbuf = false;
-    size_t slen = 0;
-    void *sdata = NULL;
-    if (napi_is_buffer(env, argv[3], &isbuf) != napi_ok || !isbuf
-        || napi_get_buffer_info(env, argv[3], &sdata, &slen) != napi_ok || slen < (size_t)BATCH * SLOT) {
-      napi_throw_type_error(env, NULL, "recv: slab must be a Buffer of BATCH * SLOT bytes");
-      return NULL;
-    }
-    base = sdata;
+  bool isbuf = false;
+  size_t slen = 0;
+  void *sdata = NULL;
+  if (argc < 4 || napi_is_buffer(env, argv[3], &isbuf) != napi_ok || !isbuf
+      || napi_get_buffer_info(env, argv[3], &sdata, &slen) != napi_ok || slen < (size_t)BATCH * SLOT) {
+    napi_throw_type_error(env, NULL, "recv: slab must be a Buffer of BATCH * SLOT bytes");
+    return NULL;
   }
+  uint8_t *const area = sdata;
   int fd = arg_int(env, argv[0]);
   bool is_tap = false;
   napi_get_value_bool(env, argv[1], &is_tap);
@@ -325,14 +321,12 @@ static napi_value Recv(napi_env env, napi_callback_info info) {
   napi_value mbuf;
   size_t moff;
   if (napi_get_typedarray_info(env, argv[2], &ttype, &mlen, &mdata, &mbuf, &moff) != napi_ok || ttype != napi_int32_array) {
-    napi_throw_type_error(env, NULL, "recv(fd, isTap, meta: Int32Array)");
+    napi_throw_type_error(env, NULL, "recv(fd, isTap, meta: Int32Array, slab)");
     return NULL;
   }
   int32_t *meta = mdata;
   int maxn = (int)(mlen / META_FIELDS) - 1;
   if (maxn > BATCH) maxn = BATCH;
-  if (!base && !scratch) scratch = malloc((size_t)BATCH * SLOT);
-  uint8_t *const area = base ? base : scratch;
   int lens[BATCH], starts[BATCH], gt[BATCH], gs[BATCH];
   int n = 0;
   if (is_tap) {
@@ -386,34 +380,16 @@ static napi_value Recv(napi_env env, napi_callback_info info) {
     napi_get_null(env, &nul);
     return nul;
   }
-  if (base) {
-    for (int i = 0; i < n; i++) {
-      meta[i * META_FIELDS + 0] = (int32_t)((size_t)i * SLOT + (size_t)starts[i]);
-      meta[i * META_FIELDS + 1] = lens[i];
-      meta[i * META_FIELDS + 2] = gt[i];
-      meta[i * META_FIELDS + 3] = gs[i];
-    }
-    meta[n * META_FIELDS + 1] = -1; /* terminator */
-    napi_value count;
-    napi_create_int32(env, n, &count);
-    return count;
-  }
-  size_t total = 0;
-  for (int i = 0; i < n; i++) total += (size_t)lens[i];
-  void *out;
-  napi_value buf;
-  if (napi_create_buffer(env, total ? total : 1, &out, &buf) != napi_ok) return NULL;
-  size_t pos = 0;
   for (int i = 0; i < n; i++) {
-    memcpy((uint8_t *)out + pos, area + (size_t)i * SLOT + starts[i], (size_t)lens[i]);
-    meta[i * META_FIELDS + 0] = (int32_t)pos;
+    meta[i * META_FIELDS + 0] = (int32_t)((size_t)i * SLOT + (size_t)starts[i]);
     meta[i * META_FIELDS + 1] = lens[i];
     meta[i * META_FIELDS + 2] = gt[i];
     meta[i * META_FIELDS + 3] = gs[i];
-    pos += (size_t)lens[i];
   }
   meta[n * META_FIELDS + 1] = -1; /* terminator */
-  return buf;
+  napi_value count;
+  napi_create_int32(env, n, &count);
+  return count;
 }
 
 /* ---------- transmit ---------- */

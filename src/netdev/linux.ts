@@ -201,8 +201,8 @@ export class LinuxNetdev implements Netdev {
     if (this.fd < 0) return;
     const meta = this.meta;
     const F = this.io.META_FIELDS;
+    const buf = slabFor(this.io);
     for (let round = 0; round < RECV_BUDGET; round++) {
-      const buf = slabFor(this.io);
       let n: number | null;
       try {
         n = this.io.recv(this.fd, this.isTap, meta, buf);

@@ -25,11 +25,10 @@ export interface WeftIo {
   openTap(name: string): number;
   openPacket(ifname: string): number;
   close(fd: number): void;
-  /** Reads up to BATCH frames; `meta` gets [offset, length, gsoType, gsoSize] per frame, length -1 after the last. */
-  recv(fd: number, isTap: boolean, meta: Int32Array): Buffer | null;
   /**
-   * The same into `slab` (BATCH * SLOT bytes, reused): no copy, no allocation; returns the frame
-   * count (meta offsets into the slab), or null. The frames are valid until the slab's next recv.
+   * Reads up to BATCH frames straight into `slab` (BATCH * SLOT bytes, reused: no copy, no
+   * allocation) and returns how many, or null; `meta` gets [offset in the slab, length, gsoType,
+   * gsoSize] per frame, length -1 after the last. The frames are valid until the slab's next recv.
    */
   recv(fd: number, isTap: boolean, meta: Int32Array, slab: Buffer): number | null;
   /** Sends frames; `gso[i]` > 0 passes frame i on as a super-segment of that segment size. Returns frames accepted. */

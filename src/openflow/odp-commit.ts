@@ -11,7 +11,7 @@
  * updates; a UDP checksum of 0 stays 0). Rewrites never throw: a frame too
  * short for the header is left alone.
  */
-import { formatIpv4, formatIpv6, formatMac } from '../packet/types.js';
+import { bytesEqual, formatIpv4, formatIpv6, formatMac } from '../packet/types.js';
 import { updateChecksum16, updateChecksum32, updateChecksumBytes, checksum } from '../packet/checksum.js';
 import type { FlowRec } from './flow-edit.js';
 import { readKey } from './flow-edit.js';
@@ -33,11 +33,7 @@ function l3Offset(f: Buffer): { off: number; type: number } | null {
 
 function bytesEq(a: unknown, b: unknown): boolean {
   if (a === b) return true;
-  if (a instanceof Uint8Array && b instanceof Uint8Array) {
-    if (a.length !== b.length) return false;
-    for (let i = 0; i < a.length; i++) if (a[i] !== b[i]) return false;
-    return true;
-  }
+  if (a instanceof Uint8Array && b instanceof Uint8Array) return bytesEqual(a, b);
   return toBig((a ?? 0) as never) === toBig((b ?? 0) as never);
 }
 

@@ -236,6 +236,13 @@ export function ipv6MaskPrefix(mask: Uint8Array): number {
   return bits;
 }
 
+/** Byte-for-byte equality of two arrays of any length. */
+export function bytesEqual(a: Uint8Array, b: Uint8Array): boolean {
+  if (a.length !== b.length) return false;
+  for (let i = 0; i < a.length; i++) if (a[i] !== b[i]) return false;
+  return true;
+}
+
 export function ipv6Equal(a: Uint8Array, b: Uint8Array): boolean {
   for (let i = 0; i < 16; i++) if (a[i] !== b[i]) return false;
   return true;

@@ -22,8 +22,8 @@
  * Error texts are ovs-vsctl's, word for word: scripts and the parity suite
  * compare them.
  */
-import { type Atom, type AtomicType, type BaseType, type ColumnType, UNLIMITED, compareAtoms } from '../ovsdb/types.js';
-import type { Datum } from '../ovsdb/datum.js';
+import { type Atom, type AtomicType, type BaseType, type ColumnType, UNLIMITED, atomToString, compareAtoms } from '../ovsdb/types.js';
+import { type Datum, datumToString } from '../ovsdb/datum.js';
 
 /** Maximum number of integers one `A-B` range may expand to. */
 const MAX_RANGE_SIZE = 4096;
@@ -307,32 +307,11 @@ export function datumFromString(t: ColumnType, s: string, symtab: SymbolTable | 
   return { keys: pairs.map((x) => x[0]), values: isMap ? pairs.map((x) => x[1]!) : null };
 }
 
-function needsQuotes(s: string): boolean {
-  if (!/^[A-Za-z_][A-Za-z0-9_.-]*$/.test(s)) return true;
-  return s === 'true' || s === 'false' || UUID_STRING_RE.test(s);
-}
-
-export function atomToString(type: AtomicType, a: Atom): string {
-  switch (type) {
-    case 'integer': return String(a);
-    case 'real': return formatReal(a as number);
-    case 'boolean': return a ? 'true' : 'false';
-    case 'string': return needsQuotes(a as string) ? JSON.stringify(a) : (a as string);
-    case 'uuid': return a as string;
-  }
-}
+// Atoms and datums as ovsdb-server and ovs-vsctl print them: the database layer's own formatting.
+export { atomToString, datumToString };
 
 export function atomToBare(type: AtomicType, a: Atom): string {
   return type === 'string' ? (a as string) : atomToString(type, a);
-}
-
-export function datumToString(t: ColumnType, d: Datum): string {
-  const isMap = t.value !== undefined;
-  const brackets = t.max > 1 || d.keys.length === 0;
-  const items = d.keys.map((k, i) =>
-    isMap ? `${atomToString(t.key.type, k)}=${atomToString(t.value!.type, d.values![i]!)}` : atomToString(t.key.type, k));
-  const body = items.join(', ');
-  return brackets ? (isMap ? `{${body}}` : `[${body}]`) : body;
 }
 
 export function datumToBare(t: ColumnType, d: Datum): string {

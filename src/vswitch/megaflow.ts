@@ -29,6 +29,7 @@
  * throws away every other cached decision.
  */
 import type { DpAction } from './odp.js';
+import { bytesEqual } from '../packet/types.js';
 
 /** A side effect a cache hit must still perform, e.g. refreshing a MAC entry's age. */
 export type HitEffect = (now: number) => void;
@@ -108,17 +109,11 @@ function mixValue(h: number, v: unknown): number {
   return mix(h, n | 0, (n / 4294967296) | 0);
 }
 
-function sameBytes(a: Uint8Array, b: Uint8Array): boolean {
-  if (a.length !== b.length) return false;
-  for (let i = 0; i < a.length; i++) if (a[i] !== b[i]) return false;
-  return true;
-}
-
 /** Equality by value: a missing field equals 0; an array equals an array with the same bytes. */
 function sameValue(v: unknown, stored: FieldValue): boolean {
   if (v === stored) return true;
   if (v === undefined) return stored === 0;
-  return v instanceof Uint8Array && stored instanceof Uint8Array && sameBytes(v, stored);
+  return v instanceof Uint8Array && stored instanceof Uint8Array && bytesEqual(v, stored);
 }
 
 /**
