@@ -99,18 +99,24 @@ test('session: the inactivity probe drops a silent peer after two intervals', { 
   const srv = await peer(file, (c) => c.setHandler({ onRequest: (_c, r) => got.push({ method: r.method, at: Date.now() }) }));
   const s = new ReconnectingSession({ remote: `unix:${file}`, probeIntervalMs: 80, minBackoffMs: 5000 });
   let reason = '';
+  // The silence starts when the session connects (polling for isConnected would start the clock late).
+  let t0 = 0;
+  s.on('connected', () => { t0 = Date.now(); });
   s.on('disconnected', (why) => { reason = why; });
-  s.start();
-  await until(() => s.isConnected, 'connected');
-  const t0 = Date.now();
-  await until(() => reason !== '', 'probe timeout', 1000);
-  const dt = Date.now() - t0;
-  assert.match(reason, /no response to inactivity probe/);
-  assert.ok(dt >= 150 && dt < 400, `dropped after ${dt} ms`);
-  assert.deepEqual(got.map((g) => g.method), ['echo']);
-  assert.ok(got[0]!.at - t0 >= 70, 'probe sent after one interval of silence');
-  s.close();
-  srv.close();
+  try {
+    s.start();
+    await until(() => s.isConnected, 'connected');
+    await until(() => reason !== '', 'probe timeout', 1000);
+    const dt = Date.now() - t0;
+    assert.match(reason, /no response to inactivity probe/);
+    assert.ok(dt >= 150 && dt < 400, `dropped after ${dt} ms`);
+    assert.deepEqual(got.map((g) => g.method), ['echo']);
+    assert.ok(got[0]!.at - t0 >= 70, 'probe sent after one interval of silence');
+  } finally {
+    // Closed even when an assertion fails, so a failure never leaves the test file hanging.
+    s.close();
+    srv.close();
+  }
 });
 
 test('session: a peer that answers probes stays connected; the peer\'s own echo is answered', { timeout: 5000 }, async () => {
